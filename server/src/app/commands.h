@@ -1,0 +1,25 @@
+#pragma once
+#include <string>
+
+namespace fy::app {
+
+struct Options {
+  std::string dataDir = "./data";
+  std::string db;
+  std::string listen = "127.0.0.1:8080";
+  std::string webDir;
+  size_t ioThreads = 2;
+  int readers = 2;
+  bool trustProxy = false;
+  bool testMode = false;
+  bool noSmsDispatch = false;
+  std::string username, password, city = "演示市";
+};
+
+int serve(const Options& o);
+int migrate(const Options& o);
+int demoData(const Options& o);
+int createAdmin(const Options& o);
+int printRoutes();
+
+}  // namespace fy::app

@@ -1,0 +1,55 @@
+#include <CLI/CLI.hpp>
+#include "db/soci.h"
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"fangyi — epidemic-response platform"};
+  cli.require_subcommand(1);
+  fy::app::Options opt;
+  auto common = [&](CLI::App* c) {
+    c->add_option("--data-dir", opt.dataDir, "data directory (SQLite file, keys, SMS log)")
+        ->envname("FANGYI_DATA_DIR");
+    c->add_option("--db", opt.db, "sqlite:PATH or postgresql://... (default: sqlite in data dir)")
+        ->envname("FANGYI_DB");
+  };
+  auto* serve = cli.add_subcommand("serve", "serve the API and the web app");
+  common(serve);
+  serve->add_option("--listen", opt.listen, "HOST:PORT")->envname("FANGYI_LISTEN");
+  serve->add_option("--web-dir", opt.webDir, "built web app (web/dist)")->envname("FANGYI_WEB_DIR");
+  serve->add_option("--io-threads", opt.ioThreads, "HTTP I/O threads");
+  serve->add_option("--db-readers", opt.readers, "read connections");
+  serve->add_flag("--trust-proxy", opt.trustProxy, "client address from X-Forwarded-For");
+  serve->add_flag("--test-mode", opt.testMode,
+                  "TESTS ONLY: captcha answer 'test' accepted, clock can be shifted");
+  serve->add_flag("--no-sms-dispatch", opt.noSmsDispatch, "do not run the SMS outbox sender here");
+
+  auto* migrate = cli.add_subcommand("migrate", "apply database migrations");
+  common(migrate);
+  auto* demo = cli.add_subcommand("demo-data", "create a demo city with accounts");
+  common(demo);
+  auto* admin = cli.add_subcommand("create-admin", "create a city-level administrator");
+  common(admin);
+  admin->add_option("--username", opt.username)->required();
+  admin->add_option("--password", opt.password)->envname("FANGYI_ADMIN_PASSWORD")->required();
+  admin->add_option("--city", opt.city, "name of the city (root region) to create if none");
+  auto* routes = cli.add_subcommand("routes", "print every API route (METHOD PATH PERMISSION)");
+
+  CLI11_PARSE(cli, argc, argv);
+  try {
+    if (*serve) return fy::app::serve(opt);
+    if (*migrate) return fy::app::migrate(opt);
+    if (*demo) return fy::app::demoData(opt);
+    if (*admin) return fy::app::createAdmin(opt);
+    if (*routes) return fy::app::printRoutes();
+  } catch (const std::exception& e) {
+    std::cerr << "fangyi: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

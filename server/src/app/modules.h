@@ -1,0 +1,7 @@
+#pragma once
+#include "http/api.h"
+
+namespace fy::app {
+// The module registration list: every module adds its routes here.
+void registerAll(http::Routes& routes);
+}

@@ -1,0 +1,148 @@
+#include "common/crypto.h"
+
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+namespace fy::crypto {
+
+void init() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string hashPassword(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  // Interactive limits keep a login under ~100 ms on this hardware while staying memory-hard.
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    throw std::runtime_error("out of memory while hashing a password");
+  return out;
+}
+
+bool verifyPassword(std::string_view encoded, std::string_view password) {
+  std::string enc(encoded);
+  return crypto_pwhash_str_verify(enc.c_str(), password.data(), password.size()) == 0;
+}
+
+static std::string b64(const unsigned char* p, size_t n, int variant) {
+  std::string out(sodium_base64_encoded_len(n, variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), p, n, variant);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::string randomToken(size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  randombytes_buf(buf.data(), buf.size());
+  return b64(buf.data(), buf.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::string randomDigits(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + randombytes_uniform(10)));
+  return s;
+}
+
+static std::string hex(const unsigned char* p, size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), p, n);
+  out.pop_back();
+  return out;
+}
+
+std::string tokenHash(std::string_view token) {
+  unsigned char h[32];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  return hex(h, sizeof h);
+}
+
+std::string base64(std::string_view bin) {
+  return b64(reinterpret_cast<const unsigned char*>(bin.data()), bin.size(),
+             sodium_base64_VARIANT_ORIGINAL);
+}
+
+std::string unbase64(std::string_view s) {
+  std::string out(s.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
+                        s.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    throw std::runtime_error("invalid base64");
+  out.resize(len);
+  return out;
+}
+
+Vault::Vault(const Key& master) {
+  crypto_kdf_derive_from_key(enc_.data(), enc_.size(), 1, "fy-field", master.data());
+  crypto_kdf_derive_from_key(idx_.data(), idx_.size(), 2, "fy-bindx", master.data());
+}
+
+std::string Vault::seal(std::string_view plain) const {
+  constexpr size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  std::vector<unsigned char> out(nb + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  randombytes_buf(out.data(), nb);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      out.data() + nb, &clen, reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
+      nullptr, 0, nullptr, out.data(), enc_.data());
+  return b64(out.data(), nb + clen, sodium_base64_VARIANT_ORIGINAL);
+}
+
+std::string Vault::open(std::string_view sealed) const {
+  constexpr size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  std::string raw = unbase64(sealed);
+  if (raw.size() < nb + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    throw std::runtime_error("sealed value too short");
+  std::string out(raw.size() - nb, '\0');
+  unsigned long long mlen = 0;
+  auto* r = reinterpret_cast<const unsigned char*>(raw.data());
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()),
+                                                 &mlen, nullptr, r + nb, raw.size() - nb, nullptr,
+                                                 0, r, enc_.data()) != 0)
+    throw std::runtime_error("sealed value failed authentication");
+  out.resize(mlen);
+  return out;
+}
+
+std::string Vault::blindIndex(std::string_view normalized) const {
+  unsigned char h[32];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(normalized.data()),
+                     normalized.size(), idx_.data(), idx_.size());
+  return hex(h, sizeof h);
+}
+
+Key loadOrCreateMasterKey(const std::string& dataDir) {
+  Key key{};
+  if (const char* env = std::getenv("FANGYI_MASTER_KEY"); env && *env) {
+    std::string raw = unbase64(env);
+    if (raw.size() != key.size()) throw std::runtime_error("FANGYI_MASTER_KEY must be 32 bytes");
+    std::copy(raw.begin(), raw.end(), key.begin());
+    return key;
+  }
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(dataDir) / "keys";
+  fs::path file = dir / "master.key";
+  if (fs::exists(file)) {
+    std::ifstream in(file, std::ios::binary);
+    in.read(reinterpret_cast<char*>(key.data()), key.size());
+    if (in.gcount() != static_cast<std::streamsize>(key.size()))
+      throw std::runtime_error("master key file is damaged: " + file.string());
+    return key;
+  }
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  randombytes_buf(key.data(), key.size());
+  {
+    std::ofstream out(file, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(key.data()), key.size());
+  }
+  ::chmod(file.c_str(), 0600);
+  return key;
+}
+
+}  // namespace fy::crypto

@@ -1,0 +1,180 @@
+#include "db/database.h"
+
+#include "db/soci.h"
+#include <soci/postgresql/soci-postgresql.h>
+#include "db/soci.h"
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace fy::db {
+
+Dialect dialectOf(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return Dialect::Sqlite;
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return Dialect::Postgres;
+  throw std::invalid_argument("--db must be sqlite:PATH or postgresql://...");
+}
+
+Database::Database(Config cfg) : cfg_(std::move(cfg)), dialect_(dialectOf(cfg_.url)) {}
+
+Database::~Database() { stop(); }
+
+std::unique_ptr<soci::session> Database::connect() const {
+  auto s = std::make_unique<soci::session>();
+  if (dialect_ == Dialect::Sqlite) {
+    std::string path = cfg_.url.substr(7);
+    s->open(soci::sqlite3, "db=" + path + " timeout=10 shared_cache=false");
+    *s << "PRAGMA journal_mode=WAL";
+    *s << "PRAGMA synchronous=FULL";
+    *s << "PRAGMA foreign_keys=ON";
+    *s << "PRAGMA busy_timeout=10000";
+  } else {
+    s->open(soci::postgresql, cfg_.url);
+    *s << "SET synchronous_commit = on";
+    *s << "SET TIME ZONE 'UTC'";
+  }
+  return s;
+}
+
+void Database::start() {
+  writer_ = std::thread([this] { writerLoop(); });
+  for (int i = 0; i < cfg_.readers; ++i) readers_.emplace_back([this, i] { readerLoop(i); });
+}
+
+void Database::stop() {
+  if (stopping_.exchange(true)) return;
+  wcv_.notify_all();
+  rcv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  for (auto& t : readers_)
+    if (t.joinable()) t.join();
+}
+
+void Database::write(WriteJob job) {
+  {
+    std::lock_guard lk(wmu_);
+    wq_.push_back(std::move(job));
+  }
+  wcv_.notify_one();
+}
+
+void Database::read(std::function<void(soci::session&)> job) {
+  {
+    std::lock_guard lk(rmu_);
+    rq_.push_back(std::move(job));
+  }
+  rcv_.notify_one();
+}
+
+Stats Database::stats() const {
+  Stats s;
+  {
+    std::lock_guard lk(const_cast<std::mutex&>(wmu_));
+    s.writeQueue = static_cast<int64_t>(wq_.size());
+  }
+  {
+    std::lock_guard lk(const_cast<std::mutex&>(rmu_));
+    s.readQueue = static_cast<int64_t>(rq_.size());
+  }
+  s.readersBusy = readersBusy_.load();
+  s.readers = cfg_.readers;
+  s.batches = batches_.load();
+  s.writes = writes_.load();
+  return s;
+}
+
+// Connects with retries: at start-up PostgreSQL may still be coming up, and a lost
+// connection must not kill the process.
+static std::unique_ptr<soci::session> connectRetrying(const Database& db,
+                                                      const std::atomic<bool>& stopping) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return db.connect();
+    } catch (const std::exception& e) {
+      if (stopping.load() || attempt > 50) throw;
+      spdlog::warn("database connect failed ({}), retrying", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+void Database::writerLoop() {
+  std::unique_ptr<soci::session> sql;
+  std::vector<WriteJob> batch;
+  std::vector<std::exception_ptr> errors;
+  for (;;) {
+    {
+      std::unique_lock lk(wmu_);
+      wcv_.wait(lk, [&] { return stopping_.load() || !wq_.empty(); });
+      if (wq_.empty() && stopping_.load()) return;
+      while (!wq_.empty() && static_cast<int>(batch.size()) < cfg_.maxBatch) {
+        batch.push_back(std::move(wq_.front()));
+        wq_.pop_front();
+      }
+    }
+    errors.assign(batch.size(), nullptr);
+    std::exception_ptr batchError;
+    try {
+      if (!sql) sql = connectRetrying(*this, stopping_);
+      *sql << (dialect_ == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      for (size_t i = 0; i < batch.size(); ++i) {
+        *sql << "SAVEPOINT fy_job";
+        try {
+          batch[i].run(*sql);
+          *sql << "RELEASE SAVEPOINT fy_job";
+        } catch (...) {
+          errors[i] = std::current_exception();
+          *sql << "ROLLBACK TO SAVEPOINT fy_job";
+          *sql << "RELEASE SAVEPOINT fy_job";
+        }
+      }
+      *sql << "COMMIT";
+    } catch (...) {
+      batchError = std::current_exception();
+      try {
+        if (sql) *sql << "ROLLBACK";
+      } catch (...) {
+        sql.reset();  // the connection is broken; reconnect for the next batch
+      }
+    }
+    batches_++;
+    writes_ += static_cast<int64_t>(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch[i].done(batchError ? batchError : errors[i]);
+      } catch (const std::exception& e) {
+        spdlog::error("write completion failed: {}", e.what());
+      }
+    }
+    batch.clear();
+  }
+}
+
+void Database::readerLoop(int) {
+  std::unique_ptr<soci::session> sql;
+  for (;;) {
+    std::function<void(soci::session&)> job;
+    {
+      std::unique_lock lk(rmu_);
+      rcv_.wait(lk, [&] { return stopping_.load() || !rq_.empty(); });
+      if (rq_.empty() && stopping_.load()) return;
+      job = std::move(rq_.front());
+      rq_.pop_front();
+    }
+    readersBusy_++;
+    try {
+      if (!sql) sql = connectRetrying(*this, stopping_);
+      job(*sql);
+    } catch (const soci::soci_error& e) {
+      spdlog::error("read job failed: {}", e.what());
+      sql.reset();
+    } catch (const std::exception& e) {
+      spdlog::error("read job failed: {}", e.what());
+    }
+    readersBusy_--;
+  }
+}
+
+}  // namespace fy::db

@@ -1,0 +1,86 @@
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace fy::db {
+
+enum class Dialect { Sqlite, Postgres };
+
+struct Config {
+  std::string url;  // "sqlite:/path/file.db" or "postgresql://..."
+  int readers = 2;
+  int maxBatch = 512;
+};
+
+struct Stats {
+  int64_t writeQueue = 0;
+  int64_t readQueue = 0;
+  int64_t readersBusy = 0;
+  int64_t readers = 0;
+  int64_t batches = 0;
+  int64_t writes = 0;
+};
+
+// A write job runs on the single writer thread inside a savepoint of a group-committed
+// transaction; `done` is called only after COMMIT (or with the error that undid it), so a
+// client is never told "saved" before the data is durable.
+struct WriteJob {
+  std::function<void(soci::session&)> run;
+  std::function<void(std::exception_ptr)> done;
+};
+
+class Database {
+ public:
+  explicit Database(Config cfg);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Dialect dialect() const { return dialect_; }
+  void start();  // opens connections and starts the threads
+  void stop();   // drains the queues, then joins
+
+  void write(WriteJob job);
+  void read(std::function<void(soci::session&)> job);
+
+  // For CLI commands and start-up work: runs on the caller's thread with its own session.
+  std::unique_ptr<soci::session> connect() const;
+
+  Stats stats() const;
+
+ private:
+  void writerLoop();
+  void readerLoop(int idx);
+
+  Config cfg_;
+  Dialect dialect_;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex wmu_;
+  std::condition_variable wcv_;
+  std::deque<WriteJob> wq_;
+  std::thread writer_;
+
+  std::mutex rmu_;
+  std::condition_variable rcv_;
+  std::deque<std::function<void(soci::session&)>> rq_;
+  std::vector<std::thread> readers_;
+
+  std::atomic<int64_t> readersBusy_{0}, batches_{0}, writes_{0};
+};
+
+Dialect dialectOf(const std::string& url);
+
+}  // namespace fy::db

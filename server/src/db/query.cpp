@@ -1,0 +1,53 @@
+#include "db/query.h"
+
+namespace fy::db {
+
+void Query::bindAll(soci::details::prepare_temp_type& p) {
+  for (auto& b : binds_) {
+    if (b.isText)
+      p, soci::use(b.s, b.name);
+    else
+      p, soci::use(b.i, b.name);
+  }
+}
+
+long long Query::count(soci::session& sql) {
+  long long n = 0;
+  soci::details::prepare_temp_type p = (sql.prepare << "SELECT COUNT(*) " + from_);
+  p, soci::into(n);
+  bindAll(p);
+  soci::statement st(p);
+  st.execute(true);
+  return n;
+}
+
+soci::rowset<soci::row> Query::select(soci::session& sql, const std::string& columns,
+                                      const std::string& orderBy, int64_t offset, int limit) {
+  std::string q = "SELECT " + columns + " " + from_ + " " + orderBy + " LIMIT " +
+                  std::to_string(limit) + " OFFSET " + std::to_string(offset);
+  soci::details::prepare_temp_type p = (sql.prepare << q);
+  bindAll(p);
+  return soci::rowset<soci::row>(p);
+}
+
+bool isNull(const soci::row& r, size_t i) { return r.get_indicator(i) == soci::i_null; }
+
+int64_t i64(const soci::row& r, size_t i) {
+  if (isNull(r, i)) return 0;
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(i);
+    case soci::dt_long_long: return r.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<int64_t>(r.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<int64_t>(r.get<double>(i));
+    case soci::dt_string: return std::stoll(r.get<std::string>(i));
+    default: return 0;
+  }
+}
+
+std::string str(const soci::row& r, size_t i) {
+  if (isNull(r, i)) return "";
+  if (r.get_properties(i).get_data_type() == soci::dt_string) return r.get<std::string>(i);
+  return std::to_string(i64(r, i));
+}
+
+}  // namespace fy::db

@@ -1,0 +1,313 @@
+// The only translation unit that includes RESTinio: it turns HTTP requests into
+// fy::http::Request, hands them to the database threads, and writes the answers.
+#include "http/server.h"
+
+#include "db/soci.h"
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <restinio/all.hpp>
+
+#include "common/crypto.h"
+#include "db/migrations.h"
+#include "http/metrics.h"
+#include "http/static_files.h"
+
+namespace fy::http {
+
+namespace {
+
+using router_t = restinio::router::express_router_t<>;
+using traits_t = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t, router_t>;
+using clock_t_ = std::chrono::steady_clock;
+
+restinio::http_method_id_t methodOf(const std::string& m) {
+  if (m == "GET") return restinio::http_method_get();
+  if (m == "POST") return restinio::http_method_post();
+  if (m == "PUT") return restinio::http_method_put();
+  if (m == "DELETE") return restinio::http_method_delete();
+  if (m == "PATCH") return restinio::http_method_patch();
+  throw std::invalid_argument("unsupported method " + m);
+}
+
+std::map<std::string, std::string> parseCookies(std::string_view header) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view part = header.substr(pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (auto eq = part.find('='); eq != std::string_view::npos)
+      out.emplace(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
+    pos = end + 1;
+  }
+  return out;
+}
+
+bool safeRequestId(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+std::vector<std::string> paramNames(const std::string& path) {
+  static const std::regex re(R"(:([A-Za-z_]+))");
+  std::vector<std::string> out;
+  for (std::sregex_iterator it(path.begin(), path.end(), re), e; it != e; ++it)
+    out.push_back((*it)[1]);
+  return out;
+}
+
+restinio::http_status_line_t statusLine(int status) {
+  return restinio::http_status_line_t{restinio::http_status_code_t{static_cast<uint16_t>(status)},
+                                      reasonPhrase(status)};
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig cfg;
+  AppContext& app;
+  db::Database& db;
+  Routes& routes;
+  Authenticator auth;
+  Metrics metrics;
+  StaticFiles files;
+  Metrics::Series* staticSeries = nullptr;
+  std::unique_ptr<restinio::running_server_instance_t<restinio::http_server_t<traits_t>>> running;
+
+  Impl(ServerConfig c, AppContext& a, db::Database& d, Routes& r, Authenticator au)
+      : cfg(std::move(c)), app(a), db(d), routes(r), auth(std::move(au)), files(cfg.webDir) {}
+
+  void send(const restinio::request_handle_t& req, const Response& r, const std::string& rid) {
+    auto resp = req->create_response(statusLine(r.status));
+    if (!r.contentType.empty()) resp.append_header(restinio::http_field::content_type, r.contentType);
+    resp.append_header("X-Request-Id", rid);
+    resp.append_header("Cache-Control", "no-store");
+    resp.append_header("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : r.headers) resp.append_header(k, v);
+    resp.set_body(r.body);
+    resp.done();
+  }
+
+  Request makeRequest(const restinio::request_handle_t& req, const restinio::router::route_params_t& params,
+                      const Route& rt) {
+    Request r;
+    r.method = rt.method;
+    r.path = std::string(req->header().path());
+    const auto& h = req->header();
+    std::string rid(h.get_field_or("X-Request-Id", ""));
+    r.requestId = safeRequestId(rid) ? rid : crypto::randomToken(9);
+    r.cookies = parseCookies(h.get_field_or(restinio::http_field::cookie, ""));
+    r.csrfHeader = std::string(h.get_field_or("X-CSRF-Token", ""));
+    r.contentType = std::string(h.get_field_or(restinio::http_field::content_type, ""));
+    r.userAgent = std::string(h.get_field_or(restinio::http_field::user_agent, "")).substr(0, 200);
+    r.ip = req->remote_endpoint().address().to_string();
+    if (cfg.trustProxy) {
+      std::string xff(h.get_field_or("X-Forwarded-For", ""));
+      if (!xff.empty()) r.ip = xff.substr(0, xff.find(','));
+    }
+    for (const auto& name : paramNames(rt.path)) r.params[name] = std::string(params[name]);
+    auto qp = restinio::parse_query<restinio::parse_query_traits::javascript_compatible>(h.query());
+    for (const auto& [k, v] : qp) r.query[std::string(k)] = std::string(v);
+    r.body = req->body();
+    return r;
+  }
+
+  // Runs on a database thread: sign-in, CSRF, permission, then the handler.
+  Response execute(const Route& rt, const Request& r, soci::session& sql) {
+    std::optional<Principal> p;
+    if (rt.perm != kPublic) {
+      auto it = r.cookies.find("fy_session");
+      if (it != r.cookies.end() && !it->second.empty()) p = auth(sql, it->second);
+      if (!p) throw Problem(401, "unauthenticated", "sign in first");
+      if (rt.kind == Kind::Write && (r.csrfHeader.empty() || r.csrfHeader != p->csrfToken))
+        throw Problem(403, "csrf_failed", "missing or wrong X-CSRF-Token header");
+      if (p->mustChangePassword && !rt.beforePasswordChange)
+        throw Problem(403, "password_change_required", "change the initial password first");
+      if (rt.perm != kSignedIn && !p->has(rt.perm))
+        throw Problem(403, "forbidden", "this needs the permission " + rt.perm);
+    }
+    Ctx ctx(r, sql, p ? &*p : nullptr, app);
+    return rt.handler(ctx);
+  }
+
+  static Response fromException(std::exception_ptr e, const std::string& rid) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const Problem& p) {
+      return Response::problem(p, rid);
+    } catch (const soci::soci_error& ex) {
+      std::string what = ex.what();
+      // A race past a service's own check still meets the unique index: say so plainly.
+      if (what.find("UNIQUE") != std::string::npos || what.find("duplicate key") != std::string::npos)
+        return Response::problem(Problem::conflict("duplicate", "a record with the same key exists"), rid);
+      spdlog::error("[{}] database error: {}", rid, what);
+      return Response::problem(Problem(503, "database_error", "the database could not complete the request"), rid);
+    } catch (const std::exception& ex) {
+      spdlog::error("[{}] internal error: {}", rid, ex.what());
+      return Response::problem(Problem(500, "internal_error", "internal error"), rid);
+    }
+  }
+
+  void handle(const Route& rt, Metrics::Series& series, const restinio::request_handle_t& req,
+              const restinio::router::route_params_t& params) {
+    auto start = clock_t_::now();
+    auto r = std::make_shared<Request>();
+    try {
+      *r = makeRequest(req, params, rt);
+    } catch (const std::exception&) {
+      Response resp = Response::problem(Problem(400, "malformed_request", "the query string is malformed"));
+      send(req, resp, "-");
+      return;
+    }
+    auto finish = [this, &rt, &series, req, r, start](const Response& resp) {
+      send(req, resp, r->requestId);
+      double secs = std::chrono::duration<double>(clock_t_::now() - start).count();
+      metrics.observe(series, resp.status, secs);
+      // The access log names the route pattern, never the path or query: they may hold personal data.
+      spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, resp.status, secs * 1000);
+    };
+    if (r->body.size() > rt.maxBody) {
+      finish(Response::problem(Problem(413, "body_too_large",
+                                       "the body is larger than " + std::to_string(rt.maxBody) + " bytes"),
+                               r->requestId));
+      return;
+    }
+    if (rt.kind == Kind::Read) {
+      db.read([this, &rt, r, finish](soci::session& sql) {
+        Response resp;
+        try {
+          resp = execute(rt, *r, sql);
+        } catch (...) {
+          resp = fromException(std::current_exception(), r->requestId);
+        }
+        finish(resp);
+      });
+    } else {
+      auto out = std::make_shared<Response>();
+      db.write({[this, &rt, r, out](soci::session& sql) { *out = execute(rt, *r, sql); },
+                [r, out, finish](std::exception_ptr e) {
+                  finish(e ? fromException(e, r->requestId) : *out);
+                }});
+    }
+  }
+
+  std::unique_ptr<router_t> buildRouter() {
+    auto router = std::make_unique<router_t>();
+    router->http_get("/healthz", [](auto req, auto) {
+      return req->create_response()
+          .append_header(restinio::http_field::content_type, "application/json")
+          .set_body(R"({"status":"ok"})")
+          .done();
+    });
+    router->http_get("/readyz", [this](auto req, auto) {
+      db.read([this, req](soci::session& sql) {
+        Response r;
+        try {
+          int have = db::currentVersion(sql);
+          int want = db::latestVersion();
+          r = Response::json(have >= want ? 200 : 503,
+                             {{"status", have >= want ? "ready" : "migrations_pending"},
+                              {"schemaVersion", have}, {"expected", want}});
+        } catch (const std::exception& e) {
+          r = Response::json(503, {{"status", "database_unreachable"}});
+        }
+        send(req, r, "-");
+      });
+      return restinio::request_accepted();
+    });
+    router->http_get("/metrics", [this](auto req, auto) {
+      return req->create_response()
+          .append_header(restinio::http_field::content_type, "text/plain; version=0.0.4")
+          .set_body(metrics.render(db.stats()))
+          .done();
+    });
+    for (auto& rt : routes.all()) {
+      Metrics::Series& series = metrics.series(rt.method, openApiPath(rt.path));
+      router->add_handler(methodOf(rt.method), rt.path,
+                          [this, &rt, &series](restinio::request_handle_t req, auto params) {
+                            handle(rt, series, req, params);
+                            return restinio::request_accepted();
+                          });
+    }
+    staticSeries = &metrics.series("GET", "static");
+    router->non_matched_request_handler([this](restinio::request_handle_t req) {
+      return serveStatic(req);
+    });
+    return router;
+  }
+
+  restinio::request_handling_status_t serveStatic(const restinio::request_handle_t& req) {
+    auto start = clock_t_::now();
+    std::string path(req->header().path());
+    auto done = [&](int status) {
+      metrics.observe(*staticSeries, status, std::chrono::duration<double>(clock_t_::now() - start).count());
+    };
+    if (path.rfind("/api/", 0) == 0 || req->header().method() != restinio::http_method_get()) {
+      send(req, Response::problem(Problem(404, "no_route", "no such route")), "-");
+      done(404);
+      return restinio::request_accepted();
+    }
+    if (path == "/" || path == "/admin") {
+      req->create_response(restinio::status_found()).append_header(restinio::http_field::location, "/admin/").done();
+      done(302);
+      return restinio::request_accepted();
+    }
+    auto file = files.resolve(path);
+    if (!file) {
+      req->create_response(restinio::status_not_found())
+          .append_header(restinio::http_field::content_type, "text/plain; charset=utf-8")
+          .set_body("not found")
+          .done();
+      done(404);
+      return restinio::request_accepted();
+    }
+    try {
+      req->create_response()
+          .append_header(restinio::http_field::content_type, file->contentType)
+          .append_header(restinio::http_field::cache_control, file->cacheControl)
+          .append_header("X-Content-Type-Options", "nosniff")
+          .set_body(restinio::sendfile(file->path))
+          .done();
+      done(200);
+    } catch (const std::exception&) {
+      req->create_response(restinio::status_not_found()).done();
+      done(404);
+    }
+    return restinio::request_accepted();
+  }
+};
+
+Server::Server(ServerConfig cfg, AppContext& app, db::Database& db, Routes& routes, Authenticator auth)
+    : impl_(std::make_unique<Impl>(std::move(cfg), app, db, routes, std::move(auth))) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  auto settings = restinio::server_settings_t<traits_t>{}
+                      .address(impl_->cfg.host)
+                      .port(impl_->cfg.port)
+                      .request_handler(impl_->buildRouter())
+                      .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(
+                          64ull * 1024 * 1024))
+                      .read_next_http_message_timelimit(std::chrono::seconds(60))
+                      .handle_request_timeout(std::chrono::seconds(60));
+  impl_->running = restinio::run_async(restinio::own_io_context(), std::move(settings),
+                                       impl_->cfg.ioThreads);
+  spdlog::info("listening on http://{}:{}", impl_->cfg.host, impl_->cfg.port);
+}
+
+void Server::stop() {
+  if (impl_ && impl_->running) {
+    impl_->running->stop();
+    impl_->running->wait();
+    impl_->running.reset();
+  }
+}
+
+}  // namespace fy::http

@@ -1,0 +1,27 @@
+/** Password policy shown to users: at least 8 characters, containing letters and digits. */
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 64
+
+export function isStrongPassword(pw: string): boolean {
+  return (
+    typeof pw === 'string' &&
+    pw.length >= PASSWORD_MIN &&
+    pw.length <= PASSWORD_MAX &&
+    /[A-Za-z]/.test(pw) &&
+    /\d/.test(pw)
+  )
+}
+
+/** Mainland China mobile number. */
+export function isPhone(s: string): boolean {
+  return /^1\d{10}$/.test(s)
+}
+
+export function isEmail(s: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)
+}
+
+/** A value as sent back by the server with a mask (e.g. 138****1234). */
+export function isMasked(s: string | null | undefined): boolean {
+  return !!s && s.includes('*')
+}
