@@ -17,6 +17,45 @@ Dialect dialectOf(const std::string& url) {
   throw std::invalid_argument("--db must be sqlite:PATH or postgresql://...");
 }
 
+// libpq accepts URLs, but SOCI's connection-string handling mangles them, so hand it the
+// keyword=value form: postgresql://user:pw@host:port/db?k=v -> "user=.. password=.. host=.."
+std::string pgConnInfo(const std::string& url) {
+  std::string rest = url.substr(url.find("://") + 3);
+  std::string params;
+  if (auto q = rest.find('?'); q != std::string::npos) {
+    params = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string out;
+  auto add = [&](const std::string& k, const std::string& v) {
+    if (!v.empty()) out += k + "='" + v + "' ";
+  };
+  std::string db;
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    std::string cred = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    auto colon = cred.find(':');
+    add("user", cred.substr(0, colon));
+    if (colon != std::string::npos) add("password", cred.substr(colon + 1));
+  }
+  auto colon = rest.rfind(':');
+  add("host", rest.substr(0, colon));
+  if (colon != std::string::npos) add("port", rest.substr(colon + 1));
+  add("dbname", db);
+  size_t pos = 0;
+  while (pos < params.size()) {
+    size_t amp = params.find('&', pos);
+    std::string kv = params.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+    if (auto eq = kv.find('='); eq != std::string::npos) add(kv.substr(0, eq), kv.substr(eq + 1));
+    pos = amp == std::string::npos ? params.size() : amp + 1;
+  }
+  return out;
+}
+
 Database::Database(Config cfg) : cfg_(std::move(cfg)), dialect_(dialectOf(cfg_.url)) {}
 
 Database::~Database() { stop(); }
@@ -31,9 +70,10 @@ std::unique_ptr<soci::session> Database::connect() const {
     *s << "PRAGMA foreign_keys=ON";
     *s << "PRAGMA busy_timeout=10000";
   } else {
-    s->open(soci::postgresql, cfg_.url);
+    s->open(soci::postgresql, pgConnInfo(cfg_.url));
     *s << "SET synchronous_commit = on";
     *s << "SET TIME ZONE 'UTC'";
+    *s << "SET client_min_messages = warning";
   }
   return s;
 }

@@ -228,6 +228,7 @@ const en: MessageSchema = {
     before: 'Before',
     after: 'After',
     noDiff: 'No field details',
+    onlyChanges: 'Changed fields only',
     noPermission: 'You may not view the audit log',
     empty: 'No audit records',
     entities: {

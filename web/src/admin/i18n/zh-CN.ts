@@ -226,6 +226,7 @@ const zhCN = {
     before: '修改前',
     after: '修改后',
     noDiff: '无字段明细',
+    onlyChanges: '仅显示变化的字段',
     noPermission: '无权限查看操作日志',
     empty: '暂无操作记录',
     entities: {
