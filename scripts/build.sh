@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the server (CMake + Ninja + ccache) and the web app (Vite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+if [ ! -f build/build.ninja ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+fi
+ninja -C build
+if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  npm ci --prefix web --no-audit --no-fund --loglevel=error
+fi
+npm run --prefix web build --silent
