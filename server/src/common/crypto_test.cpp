@@ -1,0 +1,78 @@
+#include "common/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fy::crypto {
+
+class CryptoTest : public ::testing::Test {
+ protected:
+  void SetUp() override { init(); }
+  static Key key(unsigned char b) {
+    Key k;
+    k.fill(b);
+    return k;
+  }
+};
+
+TEST_F(CryptoTest, PasswordHashVerifiesOnlyTheRightPassword) {
+  std::string h = hashPassword("Secret123");
+  EXPECT_EQ(h.rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(verifyPassword(h, "Secret123"));
+  EXPECT_FALSE(verifyPassword(h, "Secret124"));
+  EXPECT_NE(h, hashPassword("Secret123")) << "salted: the same password hashes differently";
+}
+
+TEST_F(CryptoTest, VaultRoundTripsAndHidesThePlaintext) {
+  Vault v(key(7));
+  std::string sealed = v.seal("320402199001011234");
+  EXPECT_EQ(sealed.find("320402199001011234"), std::string::npos);
+  EXPECT_NE(sealed, v.seal("320402199001011234")) << "random nonce per value";
+  EXPECT_EQ(v.open(sealed), "320402199001011234");
+}
+
+TEST_F(CryptoTest, VaultRejectsTamperingAndForeignKeys) {
+  Vault v(key(7)), other(key(8));
+  std::string sealed = v.seal("13812345678");
+  std::string raw = unbase64(sealed);
+  raw.back() ^= 1;
+  EXPECT_THROW(v.open(base64(raw)), std::runtime_error);
+  EXPECT_THROW(other.open(sealed), std::runtime_error);
+  EXPECT_THROW(v.open("not base64!"), std::runtime_error);
+}
+
+TEST_F(CryptoTest, BlindIndexIsDeterministicAndKeyed) {
+  Vault v(key(1)), w(key(2));
+  EXPECT_EQ(v.blindIndex("13812345678"), v.blindIndex("13812345678"));
+  EXPECT_NE(v.blindIndex("13812345678"), v.blindIndex("13812345679"));
+  EXPECT_NE(v.blindIndex("13812345678"), w.blindIndex("13812345678"));
+  EXPECT_EQ(v.blindIndex("x").size(), 64u);
+}
+
+TEST_F(CryptoTest, TokensAreRandomAndUrlSafe) {
+  std::string a = randomToken(), b = randomToken();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_EQ(a.find_first_of("+/="), std::string::npos);
+  EXPECT_EQ(tokenHash(a), tokenHash(a));
+  EXPECT_NE(tokenHash(a), tokenHash(b));
+  std::string d = randomDigits(6);
+  EXPECT_EQ(d.size(), 6u);
+  EXPECT_EQ(d.find_first_not_of("0123456789"), std::string::npos);
+}
+
+TEST_F(CryptoTest, MasterKeyFileIsCreatedPrivateAndReused) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("fy-key-" + randomToken(6));
+  Key k1 = loadOrCreateMasterKey(dir.string());
+  fs::path file = dir / "keys" / "master.key";
+  ASSERT_TRUE(fs::exists(file));
+  EXPECT_EQ(fs::status(file).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none);
+  EXPECT_EQ(loadOrCreateMasterKey(dir.string()), k1);
+  fs::remove_all(dir);
+}
+
+}  // namespace fy::crypto
