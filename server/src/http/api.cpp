@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "app/context.h"
+#include "common/idnumber.h"
 
 namespace fy::http {
 
@@ -133,7 +134,7 @@ std::optional<int64_t> Ctx::queryDate(const std::string& name, bool endOfDay) co
     tm.tm_year = std::stoi(m[1]) - 1900;
     tm.tm_mon = std::stoi(m[2]) - 1;
     tm.tm_mday = std::stoi(m[3]);
-    if (tm.tm_mon >= 0 && tm.tm_mon < 12 && tm.tm_mday >= 1 && tm.tm_mday <= 31) {
+    if (idnum::isValidDate({tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday})) {
       // Dates are meant in the city's zone (UTC+8).
       int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000 - 8LL * 3600 * 1000;
       return endOfDay ? ms + 86400LL * 1000 - 1 : ms;

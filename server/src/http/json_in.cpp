@@ -1,5 +1,7 @@
 #include "http/json_in.h"
 
+#include <algorithm>
+
 namespace fy::http {
 
 namespace {
@@ -107,7 +109,9 @@ std::vector<int64_t> JsonIn::ids(const std::string& f, size_t maxItems) {
       fail(f, "not_id", "every item must be a positive whole number");
       return {};
     }
-    out.push_back(x.get<int64_t>());
+    int64_t id = x.get<int64_t>();
+    // A set of ids: repeating one is harmless and must not reach a unique index.
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
   }
   return out;
 }

@@ -249,7 +249,9 @@ struct Server::Impl {
       metrics.observe(*staticSeries, status, std::chrono::duration<double>(clock_t_::now() - start).count());
     };
     if (path.rfind("/api/", 0) == 0 || req->header().method() != restinio::http_method_get()) {
-      send(req, Response::problem(Problem(404, "no_route", "no such route")), "-");
+      std::string rid(req->header().get_field_or("X-Request-Id", ""));
+      if (!safeRequestId(rid)) rid = crypto::randomToken(9);
+      send(req, Response::problem(Problem(404, "no_route", "no such route"), rid), rid);
       done(404);
       return restinio::request_accepted();
     }

@@ -35,7 +35,18 @@ installHttpHooks({
       .replace({ name: 'login', query: { redirect: cur.fullPath } })
       .finally(() => (redirecting = false))
   },
-  onError: (err) => showApiError(err),
+  onError: (err) => {
+    if (err.code === 'password_change_required') {
+      // The password was reset meanwhile: lock the app on the change-password page.
+      const auth = useAuthStore(pinia)
+      if (auth.user) auth.user.mustChangePassword = true
+      err.handled = true
+      ElMessage.warning({ message: t('errors.password_change_required'), grouping: true })
+      router.replace({ name: 'change-password' })
+      return
+    }
+    showApiError(err)
+  },
 })
 
 app.use(router)

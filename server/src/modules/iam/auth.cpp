@@ -52,7 +52,11 @@ bool smsCodeOk(Ctx& c, int64_t userId, const std::string& purpose, const std::st
 Response refuse(Ctx& c, const std::string& username, const repo::User* u, int status,
                 const std::string& code, const std::string& detail) {
   std::string path = u ? u->regionPath : repo::rootPath(c.sql);
-  repo::insertLoginLog(c.sql, username, u ? u->id : 0, c.req.ip, false, code, path, Clock::nowMs());
+  // What was typed may be a phone number, or a password typed into the wrong field.
+  std::string logged = u ? u->username
+                         : (idnum::isValidMobile(username) ? idnum::maskPhone(username)
+                                                           : idnum::mask(username));
+  repo::insertLoginLog(c.sql, logged, u ? u->id : 0, c.req.ip, false, code, path, Clock::nowMs());
   return Response::problem(Problem(status, code, detail), c.req.requestId);
 }
 
@@ -100,7 +104,6 @@ Response login(Ctx& c) {
     crypto::verifyPassword("$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$invalid", password);
     return refuse(c, username, nullptr, 401, "invalid_credentials", "wrong account or password");
   }
-  if (!u->enabled) return refuse(c, username, &*u, 403, "account_disabled", "this account is disabled");
   if (u->failedLogins >= kFailuresBeforeSms) {
     if (!smsCode)
       return refuse(c, username, &*u, 401, "sms_code_required",
@@ -118,6 +121,7 @@ Response login(Ctx& c) {
                       ? "too many wrong passwords: an SMS code is needed as well"
                       : "wrong account or password");
   }
+  if (!u->enabled) return refuse(c, username, &*u, 403, "account_disabled", "this account is disabled");
   u->failedLogins = 0;
   repo::saveUser(c.sql, *u);
   std::string token = crypto::randomToken();
@@ -149,12 +153,10 @@ Response sendSmsCode(Ctx& c) {
   auto accepted = Response::json(202, {{"sent", true}});
   if (!u || !u->enabled || u->phoneEnc.empty()) return accepted;
   int64_t now = Clock::nowMs();
-  if (auto last = repo::latestSmsCode(c.sql, u->id, purpose); last && now - last->createdAt < kSmsResendMs) {
-    auto r = Response::problem(Problem(429, "sms_too_frequent", "wait a minute before asking for another code"),
-                               c.req.requestId);
-    r.headers.push_back({"Retry-After", std::to_string((kSmsResendMs - (now - last->createdAt)) / 1000 + 1)});
-    return r;
-  }
+  // Within a minute of the last code nothing is sent, with the same answer as always, so the
+  // route cannot tell which accounts exist.
+  if (auto last = repo::latestSmsCode(c.sql, u->id, purpose); last && now - last->createdAt < kSmsResendMs)
+    return accepted;
   std::string code = crypto::randomDigits(6);
   repo::insertSmsCode(c.sql, u->id, purpose, crypto::tokenHash(code), now, now + kSmsTtlMs);
   notify::enqueue(c.sql, c.app, c.app.vault.open(u->phoneEnc),

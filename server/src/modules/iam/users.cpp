@@ -25,11 +25,18 @@ repo::User userInScope(Ctx& c, int64_t id) {
   return *u;
 }
 
-// Accounts manage others; changing one's own roles, region or status would be self-escalation.
-repo::User otherUserInScope(Ctx& c, int64_t id) {
+// Accounts manage others, never themselves (that would be self-escalation), and only
+// accounts holding no permission they lack: resetting the password or phone of a stronger
+// account would be a takeover of its rights.
+repo::User manageableUser(Ctx& c, int64_t id) {
   if (id == c.user().userId)
     throw Problem::forbidden("own_account", "an account cannot do this to itself");
-  return userInScope(c, id);
+  auto u = userInScope(c, id);
+  for (const auto& code : repo::permissionsOfUser(c.sql, u.id))
+    if (!c.user().has(code))
+      throw Problem::forbidden("account_exceeds_own",
+                               "this account holds " + code + ", which you do not hold yourself");
+  return u;
 }
 
 nlohmann::json withRoles(Ctx& c, const repo::User& u) {
@@ -123,7 +130,7 @@ Response update(Ctx& c) {
   std::string email = parseEmail(in);
   bool phoneGiven = in.has("phone");
   in.done();
-  auto before = userInScope(c, c.id());
+  auto before = c.id() == c.user().userId ? userInScope(c, c.id()) : manageableUser(c, c.id());
   auto u = before;
   u.nickname = nickname;
   u.email = email;
@@ -138,7 +145,7 @@ Response update(Ctx& c) {
 }
 
 Response remove(Ctx& c) {
-  auto u = otherUserInScope(c, c.id());
+  auto u = manageableUser(c, c.id());
   auto before = withRoles(c, u);
   repo::deleteUser(c.sql, u.id);
   audit::record(c.sql, c.actor(), {"delete", "iam_user", u.id, u.regionPath, "删除用户 " + u.username, before, nullptr});
@@ -150,7 +157,7 @@ Response setStatus(Ctx& c) {
   http::JsonIn in(body);
   bool on = in.boolean("enabled");
   in.done();
-  auto before = otherUserInScope(c, c.id());
+  auto before = manageableUser(c, c.id());
   auto u = before;
   u.enabled = on;
   u.updatedAt = Clock::nowMs();
@@ -166,7 +173,7 @@ Response resetPassword(Ctx& c) {
   std::string pw = in.str("password", {.max = 64});
   if (auto p = passwordProblem(pw); p && !pw.empty()) in.fail("password", "weak", *p);
   in.done();
-  auto u = otherUserInScope(c, c.id());
+  auto u = manageableUser(c, c.id());
   u.passwordHash = crypto::hashPassword(pw);
   u.mustChangePassword = true;
   u.failedLogins = 0;
@@ -182,7 +189,7 @@ Response grant(Ctx& c) {
   http::JsonIn in(body);
   auto roleIds = in.ids("roleIds", 20);
   in.done();
-  auto u = otherUserInScope(c, c.id());
+  auto u = manageableUser(c, c.id());
   auto before = withRoles(c, u);
   ensureGrantable(c.sql, c.user(), roleIds);
   repo::setUserRoles(c.sql, u.id, roleIds);
@@ -196,7 +203,7 @@ Response moveUser(Ctx& c) {
   http::JsonIn in(body);
   int64_t regionId = in.integer("regionId", 1, INT64_MAX);
   in.done();
-  auto before = otherUserInScope(c, c.id());
+  auto before = manageableUser(c, c.id());
   auto node = region::find(c.sql, regionId);
   if (!node || !c.user().inScope(node->path))
     throw Problem::invalidField("regionId", "not_found", "the region does not exist");

@@ -25,7 +25,8 @@ nlohmann::json listTemplates(soci::session& sql) {
 }
 
 std::optional<nlohmann::json> templateJson(soci::session& sql, const std::string& code) {
-  for (const auto& t : listTemplates(sql)["items"])
+  nlohmann::json all = listTemplates(sql);
+  for (const auto& t : all["items"])
     if (t["code"] == code) return t;
   return std::nullopt;
 }

@@ -61,7 +61,8 @@ export interface RoleQuery extends PageQuery {
 }
 
 export const roleApi = {
-  list: (q: RoleQuery) => http.get<Page<Role>>('/iam/roles', { ...q }),
+  list: (q: RoleQuery, opts: { silent?: boolean } = {}) =>
+    http.get<Page<Role>>('/iam/roles', { ...q }, opts),
   create: (body: { name: string; code: string; remark: string }) =>
     http.post<Role>('/iam/roles', body, { silent: true }),
   update: (id: Id, body: { name: string; remark: string }) =>

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import { authApi } from '@shared/api/auth'
 import { isApiError, setCsrfToken } from '@shared/api/http'
 import type { CurrentUser, LoginRequest, LoginResponse, MenuGroup } from '@shared/api/types'
+import { useRegionStore } from './region'
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<CurrentUser | null>(null)
@@ -22,6 +23,8 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   function clear() {
+    // Cached data belongs to the previous account.
+    useRegionStore().reset()
     user.value = null
     permissions.value = new Set()
     menus.value = []
@@ -32,7 +35,10 @@ export const useAuthStore = defineStore('auth', () => {
   async function fetchMe(): Promise<boolean> {
     try {
       const me = await authApi.me()
-      user.value = me.user
+      user.value = {
+        ...me.user,
+        mustChangePassword: !!(me.user?.mustChangePassword || me.mustChangePassword),
+      }
       permissions.value = new Set(me.permissions ?? [])
       menus.value = me.menus ?? []
       setToken(me.csrfToken)
@@ -49,9 +55,10 @@ export const useAuthStore = defineStore('auth', () => {
   async function login(req: LoginRequest): Promise<LoginResponse> {
     const res = await authApi.login(req)
     setToken(res.csrfToken)
-    user.value = { ...res.user, mustChangePassword: res.mustChangePassword }
+    const must = !!(res.mustChangePassword || res.user?.mustChangePassword)
+    user.value = { ...res.user, mustChangePassword: must }
     await fetchMe()
-    if (user.value && res.mustChangePassword) user.value.mustChangePassword = true
+    if (user.value && must) user.value.mustChangePassword = true
     return res
   }
 

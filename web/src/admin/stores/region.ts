@@ -55,10 +55,24 @@ export const useRegionStore = defineStore('region', () => {
     return walk(tree.value) ? out : []
   }
 
+  /** Ids from the root down to the node (inclusive). */
+  function pathIds(id: Id | null | undefined): Id[] {
+    const out: Id[] = []
+    const walk = (nodes: RegionNode[]): boolean => {
+      for (const n of nodes) {
+        out.push(n.id)
+        if (String(n.id) === String(id) || walk(n.children ?? [])) return true
+        out.pop()
+      }
+      return false
+    }
+    return walk(tree.value) ? out : []
+  }
+
   function reset() {
     tree.value = []
     loaded.value = false
   }
 
-  return { tree, loaded, loading, load, find, pathNames, reset }
+  return { tree, loaded, loading, load, find, pathNames, pathIds, reset }
 })

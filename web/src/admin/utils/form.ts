@@ -1,9 +1,26 @@
 import { nextTick, reactive } from 'vue'
 import { ElMessage } from 'element-plus'
 import type { FormItemRule } from 'element-plus'
-import { isApiError } from '@shared/api/http'
+import { isApiError, type ApiError, type FieldError } from '@shared/api/http'
 import { isStrongPassword } from '@shared/utils/validators'
-import { t } from '@admin/i18n'
+import { i18n, t } from '@admin/i18n'
+
+/**
+ * The text to show for an API error. The server's `detail` is an English sentence meant for
+ * developers, so known `code`s are translated and `detail` is only the fallback.
+ */
+export function errorMessage(e: ApiError): string {
+  if (e.status === 0) return t('common.networkError')
+  if (e.code && i18n.global.te(`errors.${e.code}`)) return t(`errors.${e.code}`)
+  if (e.status === 403) return t('common.noPermission')
+  return e.detail || t('common.requestFailed')
+}
+
+/** The text to show under a form field for one field error. */
+export function fieldErrorMessage(fe: FieldError): string {
+  if (fe.code && i18n.global.te(`fieldErrors.${fe.code}`)) return t(`fieldErrors.${fe.code}`)
+  return fe.message || t('common.requestFailed')
+}
 
 /**
  * Maps a server error ({errors:[{field,message}]}) onto el-form-item `error` props
@@ -26,7 +43,7 @@ export function useFieldErrors() {
     await nextTick()
     for (const fe of e.errors) {
       const key = fieldAlias[fe.field] ?? fe.field
-      if (key) fieldErrors[key] = fe.message || fe.code || t('common.requestFailed')
+      if (key) fieldErrors[key] = fieldErrorMessage(fe)
     }
     showApiError(e)
   }
@@ -42,9 +59,7 @@ export function showApiError(e: unknown) {
   }
   if (e.handled) return
   e.handled = true
-  if (e.status === 403) ElMessage.error({ message: t('common.noPermission'), grouping: true })
-  else if (e.status === 0) ElMessage.error(t('common.networkError'))
-  else ElMessage.error({ message: e.detail || t('common.requestFailed'), grouping: true })
+  ElMessage.error({ message: errorMessage(e), grouping: true })
 }
 
 export function requiredRule(field: string, trigger: 'blur' | 'change' = 'blur'): FormItemRule {

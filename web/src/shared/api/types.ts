@@ -19,6 +19,8 @@ export interface CurrentUser {
   phone?: string
   regionId?: Id | null
   regionName?: string
+  /** 1 city, 2 district, 3 street, 4 grid. */
+  regionLevel?: number
   mustChangePassword?: boolean
 }
 
@@ -47,6 +49,7 @@ export interface MeResponse {
   permissions: string[]
   menus: MenuGroup[]
   csrfToken: string
+  mustChangePassword?: boolean
 }
 
 export interface LoginRequest {
@@ -57,10 +60,13 @@ export interface LoginRequest {
   smsCode?: string
 }
 
+/** The login answer: at least these fields (the server may answer the whole MeResponse). */
 export interface LoginResponse {
   user: CurrentUser
-  mustChangePassword: boolean
+  mustChangePassword?: boolean
   csrfToken: string
+  permissions?: string[]
+  menus?: MenuGroup[]
 }
 
 export interface Captcha {
@@ -97,6 +103,12 @@ export interface Role {
   enabled: boolean
   permissions: string[]
   createdAt: number
+  /** Region node that owns the role. */
+  regionId?: Id
+  /** The built-in 超级管理员. */
+  builtin?: boolean
+  /** Whether the caller may change this role (role list only). */
+  editable?: boolean
 }
 
 export interface PermButton {
@@ -141,6 +153,7 @@ export interface RegionSummary {
   grids: number
   population: number
   users: number
+  regionName?: string
 }
 
 export interface LoginLog {

@@ -14,11 +14,21 @@ export function isStrongPassword(pw: string): boolean {
 
 /** Mainland China mobile number. */
 export function isPhone(s: string): boolean {
-  return /^1\d{10}$/.test(s)
+  return /^1[3-9]\d{9}$/.test(s)
+}
+
+/** Account names: 1 to 50 characters without blanks, slashes or control characters. */
+export function isUsername(s: string): boolean {
+  return s.length >= 1 && s.length <= 50 && /^[^\x00-\x20\x7F/\\]+$/.test(s)
+}
+
+/** Role codes: a lower-case letter, then lower-case letters, digits or underscores. */
+export function isRoleCode(s: string): boolean {
+  return s.length <= 30 && /^[a-z][a-z0-9_]*$/.test(s)
 }
 
 export function isEmail(s: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)
+  return s.length <= 100 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)
 }
 
 /** A value as sent back by the server with a mask (e.g. 138****1234). */
