@@ -248,7 +248,9 @@ struct Server::Impl {
     auto done = [&](int status) {
       metrics.observe(*staticSeries, status, std::chrono::duration<double>(clock_t_::now() - start).count());
     };
-    if (path.rfind("/api/", 0) == 0 || req->header().method() != restinio::http_method_get()) {
+    auto method = req->header().method();
+    bool readOnly = method == restinio::http_method_get() || method == restinio::http_method_head();
+    if (path.rfind("/api/", 0) == 0 || !readOnly) {
       std::string rid(req->header().get_field_or("X-Request-Id", ""));
       if (!safeRequestId(rid)) rid = crypto::randomToken(9);
       send(req, Response::problem(Problem(404, "no_route", "no such route"), rid), rid);

@@ -168,7 +168,7 @@ process.on('exit', () => {
  * demo=false; with --test-mode unless testMode=false; SMS sender off unless smsDispatch).
  * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), stop(), exitCode}.
  */
-export async function startServer({ demo = true, smsDispatch = false, testMode = true } = {}) {
+export async function startServer({ demo = true, smsDispatch = false, testMode = true, webDir = null } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (build it or set FANGYI_BIN)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fangyi-api-'));
   let pgDb = null;
@@ -194,6 +194,7 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
     url = `http://127.0.0.1:${port}`;
     const args = ['serve', '--data-dir', dataDir, '--db', dbUrl, '--listen', `127.0.0.1:${port}`];
     if (testMode) args.push('--test-mode');
+    if (webDir) args.push('--web-dir', webDir);
     if (!smsDispatch) args.push('--no-sms-dispatch');
     const fd = fs.openSync(logFile, 'a');
     const child = spawn(BIN, args, { stdio: ['ignore', fd, fd] });
