@@ -1,7 +1,6 @@
 #include "app/commands.h"
 
 #include <signal.h>
-#include "db/soci.h"
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "common/crypto.h"
 #include "db/database.h"
 #include "db/migrations.h"
+#include "db/soci.h"
 #include "http/server.h"
 #include "modules/iam/service.h"
 #include "modules/notify/service.h"
@@ -28,8 +28,8 @@ std::string dbUrl(const Options& o) {
 AppContext makeContext(const Options& o) {
   crypto::init();
   fs::create_directories(o.dataDir);
-  return AppContext{db::dialectOf(dbUrl(o)), crypto::Vault(crypto::loadOrCreateMasterKey(o.dataDir)),
-                    o.dataDir, o.testMode};
+  return AppContext{db::dialectOf(dbUrl(o)),
+                    crypto::Vault(crypto::loadOrCreateMasterKey(o.dataDir)), o.dataDir, o.testMode};
 }
 
 void prepareSchema(db::Database& db) {
@@ -50,7 +50,8 @@ int serve(const Options& o) {
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
   AppContext app = makeContext(o);
-  if (app.testMode) spdlog::warn("TEST MODE: captcha bypass and clock shifting are on. Never use in production.");
+  if (app.testMode)
+    spdlog::warn("TEST MODE: captcha bypass and clock shifting are on. Never use in production.");
   db::Database db({dbUrl(o), o.readers});
   prepareSchema(db);
   db.start();
@@ -97,7 +98,8 @@ int migrate(const Options& o) {
   db::Database db({dbUrl(o), 0});
   auto sql = db.connect();
   int n = db::migrate(*sql, db.dialect());
-  std::cout << "applied " << n << " migration(s); schema version " << db::currentVersion(*sql) << "\n";
+  std::cout << "applied " << n << " migration(s); schema version " << db::currentVersion(*sql)
+            << "\n";
   return 0;
 }
 
@@ -111,10 +113,13 @@ int createAdmin(const Options& o) {
   Actor actor{0, "cli", "127.0.0.1", "cli"};
   long long rootId = 0;
   soci::indicator ind = soci::i_null;
-  *sql << "SELECT id FROM region_node WHERE parent_id IS NULL ORDER BY id LIMIT 1", soci::into(rootId, ind);
+  *sql << "SELECT id FROM region_node WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+      soci::into(rootId, ind);
   if (ind != soci::i_ok) rootId = region::createRoot(*sql, actor, {o.city, 0, 0, true, ""}).id;
   int64_t roleId = iam::builtinAdminRoleId(*sql);
-  if (!roleId) roleId = iam::createRoleUnchecked(*sql, actor, "超级管理员", "super_admin", rootId, iam::allPermissionCodes());
+  if (!roleId)
+    roleId = iam::createRoleUnchecked(*sql, actor, "超级管理员", "super_admin", rootId,
+                                      iam::allPermissionCodes());
   iam::NewAccount a;
   a.username = o.username;
   a.nickname = "管理员";
@@ -124,7 +129,8 @@ int createAdmin(const Options& o) {
   a.mustChangePassword = true;
   iam::createAccountUnchecked(*sql, app, actor, a);
   tx.commit();
-  std::cout << "created administrator " << o.username << " (must change the password at first login)\n";
+  std::cout << "created administrator " << o.username
+            << " (must change the password at first login)\n";
   return 0;
 }
 

@@ -1,12 +1,11 @@
 // `fangyi demo-data`: a small city to click through (SPEC X1-X3 in action).
-#include "db/soci.h"
-
 #include <iostream>
 
 #include "app/commands.h"
 #include "app/context.h"
 #include "db/database.h"
 #include "db/migrations.h"
+#include "db/soci.h"
 #include "modules/iam/service.h"
 #include "modules/region/service.h"
 
@@ -30,17 +29,28 @@ struct District {
 };
 
 const std::vector<District> kDistricts = {
-    {"钟楼区", 618848,
-     {{"永红街道", 140787, {{"永红社区", 9800}, {"勤业新村社区", 12400}, {"广化社区", 8600}, {"花园社区", 10200}}},
+    {"钟楼区",
+     618848,
+     {{"永红街道",
+       140787,
+       {{"永红社区", 9800}, {"勤业新村社区", 12400}, {"广化社区", 8600}, {"花园社区", 10200}}},
       {"北港街道", 51338, {{"北港社区", 7100}, {"大仓社区", 6900}, {"新闸村", 5200}}},
-      {"荷花池街道", 48211, {{"荷花池社区", 8800}, {"北大街社区", 7700}, {"万福桥社区", 6600}, {"机械一村社区", 5400}}}}},
-    {"天宁区", 530000,
+      {"荷花池街道",
+       48211,
+       {{"荷花池社区", 8800},
+        {"北大街社区", 7700},
+        {"万福桥社区", 6600},
+        {"机械一村社区", 5400}}}}},
+    {"天宁区",
+     530000,
      {{"雕庄街道", 66000, {{"雕庄社区", 9100}, {"采菱社区", 8300}, {"丽华村", 6200}}},
       {"青龙街道", 72000, {{"青龙社区", 9900}, {"龙锦社区", 8700}, {"东青村", 5100}}},
       {"茶山街道", 81000, {{"茶山社区", 10400}, {"清潭社区", 9300}, {"丽江社区", 8800}}}}},
 };
 
-std::vector<std::string> codes(std::initializer_list<const char*> l) { return {l.begin(), l.end()}; }
+std::vector<std::string> codes(std::initializer_list<const char*> l) {
+  return {l.begin(), l.end()};
+}
 
 }  // namespace
 
@@ -64,12 +74,15 @@ int demoData(const Options& o) {
   root.regionPath = city.path;
 
   int64_t superRole = iam::builtinAdminRoleId(*sql);
-  if (!superRole) superRole = iam::createRoleUnchecked(*sql, actor, "超级管理员", "super_admin", city.id, iam::allPermissionCodes());
+  if (!superRole)
+    superRole = iam::createRoleUnchecked(*sql, actor, "超级管理员", "super_admin", city.id,
+                                         iam::allPermissionCodes());
   auto all = iam::allPermissionCodes();
   std::vector<std::string> district;
   for (const auto& c : all)
     if (c != "notify:template:update") district.push_back(c);
-  int64_t districtRole = iam::createRoleUnchecked(*sql, actor, "区管理员", "district_admin", city.id, district);
+  int64_t districtRole =
+      iam::createRoleUnchecked(*sql, actor, "区管理员", "district_admin", city.id, district);
   int64_t streetRole = iam::createRoleUnchecked(
       *sql, actor, "街道管理员", "street_admin", city.id,
       codes({"iam:user:list", "iam:user:create", "iam:user:update", "iam:user:status",
@@ -83,8 +96,9 @@ int demoData(const Options& o) {
     std::string username, nickname, phone, region, role;
   };
   std::vector<Account> printed;
-  auto account = [&](const std::string& username, const std::string& nickname, const std::string& phone,
-                     const region::Node& node, int64_t role, const std::string& roleName) {
+  auto account = [&](const std::string& username, const std::string& nickname,
+                     const std::string& phone, const region::Node& node, int64_t role,
+                     const std::string& roleName) {
     iam::NewAccount a;
     a.username = username;
     a.nickname = nickname;
@@ -101,11 +115,15 @@ int demoData(const Options& o) {
   int phoneSeq = 10;
   int d = 0;
   for (const auto& dist : kDistricts) {
-    auto dn = region::createChild(*sql, root, actor, city.id, {dist.name, dist.population, ++d, true, ""});
-    if (d == 1) account("zhonglou", std::string(dist.name) + "管理员", "13800000002", dn, districtRole, "区管理员");
+    auto dn = region::createChild(*sql, root, actor, city.id,
+                                  {dist.name, dist.population, ++d, true, ""});
+    if (d == 1)
+      account("zhonglou", std::string(dist.name) + "管理员", "13800000002", dn, districtRole,
+              "区管理员");
     int s = 0;
     for (const auto& st : dist.streets) {
-      auto sn = region::createChild(*sql, root, actor, dn.id, {st.name, st.population, ++s, true, ""});
+      auto sn =
+          region::createChild(*sql, root, actor, dn.id, {st.name, st.population, ++s, true, ""});
       if (d == 1 && s <= 2)
         account(s == 1 ? "yonghong" : "beigang", std::string(st.name) + "管理员",
                 "138000000" + std::to_string(++phoneSeq), sn, streetRole, "街道管理员");
@@ -115,7 +133,8 @@ int demoData(const Options& o) {
         bool village = name.size() >= 3 && name.compare(name.size() - 3, 3, "村") == 0;
         auto gn = region::createChild(*sql, root, actor, sn.id,
                                       {gname, gpop, ++g, true, village ? "village" : "community"});
-        if (d == 1 && s == 1 && g == 1) account("yonghong-grid", std::string(gname) + "网格员", "", gn, gridRole, "网格管理员");
+        if (d == 1 && s == 1 && g == 1)
+          account("yonghong-grid", std::string(gname) + "网格员", "", gn, gridRole, "网格管理员");
       }
     }
   }

@@ -1,12 +1,12 @@
-#include <CLI/CLI.hpp>
-#include "db/soci.h"
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "app/commands.h"
+#include "db/soci.h"
 
 int main(int argc, char** argv) {
   CLI::App cli{"fangyi — epidemic-response platform"};

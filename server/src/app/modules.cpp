@@ -17,7 +17,8 @@ void registerTestRoutes(http::Routes& routes) {
                 if (!c.app.testMode) throw Problem::notFound("route");
                 auto body = c.body();
                 http::JsonIn in(body);
-                int64_t offset = in.integer("offsetMs", -10LL * 365 * 86400000, 10LL * 365 * 86400000);
+                int64_t offset =
+                    in.integer("offsetMs", -10LL * 365 * 86400000, 10LL * 365 * 86400000);
                 in.done();
                 Clock::setOffsetMs(offset);
                 return http::Response::ok({{"nowMs", Clock::nowMs()}});

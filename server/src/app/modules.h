@@ -4,4 +4,4 @@
 namespace fy::app {
 // The module registration list: every module adds its routes here.
 void registerAll(http::Routes& routes);
-}
+}  // namespace fy::app

@@ -10,8 +10,8 @@ void init();  // sodium_init; safe to call more than once
 std::string hashPassword(std::string_view password);  // Argon2id, libsodium's encoded form
 bool verifyPassword(std::string_view encoded, std::string_view password);
 
-std::string randomToken(size_t bytes = 32);   // URL-safe base64 without padding
-std::string randomDigits(int n);              // for SMS codes
+std::string randomToken(size_t bytes = 32);     // URL-safe base64 without padding
+std::string randomDigits(int n);                // for SMS codes
 std::string tokenHash(std::string_view token);  // BLAKE2b-256 hex, for tokens stored at rest
 
 std::string base64(std::string_view bin);
@@ -24,8 +24,8 @@ using Key = std::array<unsigned char, 32>;
 class Vault {
  public:
   explicit Vault(const Key& master);
-  std::string seal(std::string_view plain) const;    // XChaCha20-Poly1305, base64(nonce|ct)
-  std::string open(std::string_view sealed) const;   // throws on tampering
+  std::string seal(std::string_view plain) const;   // XChaCha20-Poly1305, base64(nonce|ct)
+  std::string open(std::string_view sealed) const;  // throws on tampering
   std::string blindIndex(std::string_view normalized) const;  // keyed BLAKE2b hex
 
  private:

@@ -29,7 +29,10 @@ struct Problem : std::runtime_error {
   }
   static Problem invalidField(std::string field, std::string code, std::string message) {
     std::string detail = field + ": " + message;
-    return {422, "validation_failed", detail, {{std::move(field), std::move(code), std::move(message)}}};
+    return {422,
+            "validation_failed",
+            detail,
+            {{std::move(field), std::move(code), std::move(message)}}};
   }
   static Problem notFound(std::string what) { return {404, "not_found", what + " not found"}; }
   static Problem forbidden(std::string code, std::string detail) {

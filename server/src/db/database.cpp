@@ -1,12 +1,12 @@
 #include "db/database.h"
 
-#include "db/soci.h"
 #include <soci/postgresql/soci-postgresql.h>
-#include "db/soci.h"
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+
+#include "db/soci.h"
 
 namespace fy::db {
 

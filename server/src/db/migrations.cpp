@@ -1,12 +1,12 @@
 #include "db/migrations.h"
 
-#include "db/soci.h"
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
 
 #include "common/clock.h"
+#include "db/soci.h"
 
 namespace fy::db {
 
@@ -24,7 +24,8 @@ bool appliesTo(const std::string& name, Dialect d) {
 }
 
 // Ids are never reused (AUTOINCREMENT): a new record must not inherit a deleted one's audit
-// history. Dialect words that differ between SQLite and PostgreSQL, written as {{WORD}} in migrations.
+// history. Dialect words that differ between SQLite and PostgreSQL, written as {{WORD}} in
+// migrations.
 std::string dialectize(std::string s, Dialect d) {
   const std::map<std::string, std::string> words =
       d == Dialect::Sqlite
@@ -46,7 +47,8 @@ std::vector<std::string> splitStatements(const std::string& script) {
   size_t start = 0;
   while (start < script.size()) {
     size_t nl = script.find('\n', start);
-    std::string line = script.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    std::string line =
+        script.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
     start = nl == std::string::npos ? script.size() : nl + 1;
     std::string trimmed = line;
     trimmed.erase(0, trimmed.find_first_not_of(" \t\r"));

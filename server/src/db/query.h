@@ -1,9 +1,9 @@
 #pragma once
-#include "db/soci.h"
-
 #include <deque>
 #include <optional>
 #include <string>
+
+#include "db/soci.h"
 
 namespace fy::db {
 

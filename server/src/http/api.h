@@ -2,12 +2,12 @@
 // The HTTP contract the modules see. Deliberately free of RESTinio/Asio so that module
 // translation units stay small and quick to compile.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <deque>
 #include <vector>
 
 #include "common/principal.h"
@@ -74,8 +74,8 @@ class Ctx {
   json body() const;  // parsed JSON object or 400 problem
   int64_t id(const std::string& param = "id") const;
   std::optional<std::string> query(const std::string& name) const;
-  std::optional<int64_t> queryInt(const std::string& name) const;    // 400 when not a number
-  std::optional<bool> queryBool(const std::string& name) const;      // 400 when not true/false
+  std::optional<int64_t> queryInt(const std::string& name) const;  // 400 when not a number
+  std::optional<bool> queryBool(const std::string& name) const;    // 400 when not true/false
   std::optional<int64_t> queryDate(const std::string& name, bool endOfDay) const;  // yyyy-mm-dd
   Page page() const;
 

@@ -23,8 +23,9 @@ TEST(JsonIn, CollectsEveryFieldError) {
     EXPECT_EQ(p.status, 422);
     std::vector<std::string> fields;
     for (const auto& e : p.errors) fields.push_back(e.field + ":" + e.code);
-    EXPECT_EQ(fields, (std::vector<std::string>{"name:too_short", "missing:required", "age:not_integer",
-                                                "n:out_of_range", "ids:not_id", "flag:not_boolean"}));
+    EXPECT_EQ(fields,
+              (std::vector<std::string>{"name:too_short", "missing:required", "age:not_integer",
+                                        "n:out_of_range", "ids:not_id", "flag:not_boolean"}));
   }
 }
 
@@ -47,7 +48,8 @@ TEST(StaticFiles, RefusesTraversalAndFallsBackForSpaRoutes) {
 
 TEST(Routes, OpenApiPathForm) {
   EXPECT_EQ(openApiPath("/api/v1/iam/users/:id(\\d+)/roles"), "/api/v1/iam/users/{id}/roles");
-  EXPECT_EQ(openApiPath("/api/v1/notify/templates/:code([a-z_]+)"), "/api/v1/notify/templates/{code}");
+  EXPECT_EQ(openApiPath("/api/v1/notify/templates/:code([a-z_]+)"),
+            "/api/v1/notify/templates/{code}");
 }
 
 TEST(Problem, BodyIsRfc7807WithStableCode) {
@@ -62,7 +64,8 @@ TEST(Problem, BodyIsRfc7807WithStableCode) {
 }
 
 TEST(Migrations, SplitsStatementsAtLineEndSemicolonsAndSkipsComments) {
-  auto s = db::splitStatements("-- note; here\nCREATE TABLE a (x TEXT DEFAULT ';');\nINSERT INTO a VALUES ('a;b');\n");
+  auto s = db::splitStatements(
+      "-- note; here\nCREATE TABLE a (x TEXT DEFAULT ';');\nINSERT INTO a VALUES ('a;b');\n");
   ASSERT_EQ(s.size(), 2u);
   EXPECT_NE(s[0].find("DEFAULT ';'"), std::string::npos);
   EXPECT_NE(s[1].find("'a;b'"), std::string::npos);

@@ -55,7 +55,8 @@ std::optional<int64_t> JsonIn::optInt(const std::string& f, int64_t min, int64_t
     fail(f, "not_integer", "must be a whole number");
     return std::nullopt;
   }
-  int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
+  int64_t x =
+      v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
   if (x < min || x > max) {
     fail(f, "out_of_range",
          "must be between " + std::to_string(min) + " and " + std::to_string(max));

@@ -30,8 +30,9 @@ std::string Metrics::render(const db::Stats& db) const {
     for (int cls = 1; cls <= 5; ++cls) {
       uint64_t n = s->byClass[cls].load();
       if (n)
-        out += fmt::format("fangyi_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}xx\"}} {}\n",
-                           key.first, key.second, cls, n);
+        out += fmt::format(
+            "fangyi_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}xx\"}} {}\n",
+            key.first, key.second, cls, n);
     }
   }
   out += "# HELP fangyi_http_request_duration_seconds Request latency by route.\n";
@@ -46,10 +47,12 @@ std::string Metrics::render(const db::Stats& db) const {
                          kBuckets[i], cum);
     }
     cum += s->buckets[kBuckets.size()].load();
-    out += fmt::format("fangyi_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels, cum);
+    out += fmt::format("fangyi_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels,
+                       cum);
     out += fmt::format("fangyi_http_request_duration_seconds_sum{{{}}} {}\n", labels,
                        static_cast<double>(s->sumMicros.load()) / 1e6);
-    out += fmt::format("fangyi_http_request_duration_seconds_count{{{}}} {}\n", labels, s->count.load());
+    out += fmt::format("fangyi_http_request_duration_seconds_count{{{}}} {}\n", labels,
+                       s->count.load());
   }
   out += "# HELP fangyi_db_queue_depth Jobs waiting for a database thread.\n";
   out += "# TYPE fangyi_db_queue_depth gauge\n";
@@ -58,7 +61,8 @@ std::string Metrics::render(const db::Stats& db) const {
   out += "# HELP fangyi_db_pool_connections Read pool connections by state.\n";
   out += "# TYPE fangyi_db_pool_connections gauge\n";
   out += fmt::format("fangyi_db_pool_connections{{state=\"busy\"}} {}\n", db.readersBusy);
-  out += fmt::format("fangyi_db_pool_connections{{state=\"idle\"}} {}\n", db.readers - db.readersBusy);
+  out +=
+      fmt::format("fangyi_db_pool_connections{{state=\"idle\"}} {}\n", db.readers - db.readersBusy);
   out += "# HELP fangyi_db_write_batches_total Group-committed write transactions.\n";
   out += "# TYPE fangyi_db_write_batches_total counter\n";
   out += fmt::format("fangyi_db_write_batches_total {}\n", db.batches);

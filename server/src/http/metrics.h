@@ -15,7 +15,7 @@ namespace fy::http {
 class Metrics {
  public:
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                       0.1,   0.25,   0.5,   1,    2.5,   5};
+                                                      0.1,   0.25,   0.5,   1,    2.5,   5};
   struct Series {
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};
     std::atomic<uint64_t> count{0};

@@ -2,7 +2,6 @@
 // fy::http::Request, hands them to the database threads, and writes the answers.
 #include "http/server.h"
 
-#include "db/soci.h"
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -12,6 +11,7 @@
 
 #include "common/crypto.h"
 #include "db/migrations.h"
+#include "db/soci.h"
 #include "http/metrics.h"
 #include "http/static_files.h"
 
@@ -20,7 +20,8 @@ namespace fy::http {
 namespace {
 
 using router_t = restinio::router::express_router_t<>;
-using traits_t = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t, router_t>;
+using traits_t =
+    restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t, router_t>;
 using clock_t_ = std::chrono::steady_clock;
 
 restinio::http_method_id_t methodOf(const std::string& m) {
@@ -85,7 +86,8 @@ struct Server::Impl {
 
   void send(const restinio::request_handle_t& req, const Response& r, const std::string& rid) {
     auto resp = req->create_response(statusLine(r.status));
-    if (!r.contentType.empty()) resp.append_header(restinio::http_field::content_type, r.contentType);
+    if (!r.contentType.empty())
+      resp.append_header(restinio::http_field::content_type, r.contentType);
     resp.append_header("X-Request-Id", rid);
     resp.append_header("Cache-Control", "no-store");
     resp.append_header("X-Content-Type-Options", "nosniff");
@@ -94,8 +96,8 @@ struct Server::Impl {
     resp.done();
   }
 
-  Request makeRequest(const restinio::request_handle_t& req, const restinio::router::route_params_t& params,
-                      const Route& rt) {
+  Request makeRequest(const restinio::request_handle_t& req,
+                      const restinio::router::route_params_t& params, const Route& rt) {
     Request r;
     r.method = rt.method;
     r.path = std::string(req->header().path());
@@ -144,10 +146,13 @@ struct Server::Impl {
     } catch (const soci::soci_error& ex) {
       std::string what = ex.what();
       // A race past a service's own check still meets the unique index: say so plainly.
-      if (what.find("UNIQUE") != std::string::npos || what.find("duplicate key") != std::string::npos)
-        return Response::problem(Problem::conflict("duplicate", "a record with the same key exists"), rid);
+      if (what.find("UNIQUE") != std::string::npos ||
+          what.find("duplicate key") != std::string::npos)
+        return Response::problem(
+            Problem::conflict("duplicate", "a record with the same key exists"), rid);
       spdlog::error("[{}] database error: {}", rid, what);
-      return Response::problem(Problem(503, "database_error", "the database could not complete the request"), rid);
+      return Response::problem(
+          Problem(503, "database_error", "the database could not complete the request"), rid);
     } catch (const std::exception& ex) {
       spdlog::error("[{}] internal error: {}", rid, ex.what());
       return Response::problem(Problem(500, "internal_error", "internal error"), rid);
@@ -161,7 +166,8 @@ struct Server::Impl {
     try {
       *r = makeRequest(req, params, rt);
     } catch (const std::exception&) {
-      Response resp = Response::problem(Problem(400, "malformed_request", "the query string is malformed"));
+      Response resp =
+          Response::problem(Problem(400, "malformed_request", "the query string is malformed"));
       send(req, resp, "-");
       return;
     }
@@ -169,13 +175,16 @@ struct Server::Impl {
       send(req, resp, r->requestId);
       double secs = std::chrono::duration<double>(clock_t_::now() - start).count();
       metrics.observe(series, resp.status, secs);
-      // The access log names the route pattern, never the path or query: they may hold personal data.
-      spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, resp.status, secs * 1000);
+      // The access log names the route pattern, never the path or query: they may hold personal
+      // data.
+      spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, resp.status,
+                   secs * 1000);
     };
     if (r->body.size() > rt.maxBody) {
-      finish(Response::problem(Problem(413, "body_too_large",
-                                       "the body is larger than " + std::to_string(rt.maxBody) + " bytes"),
-                               r->requestId));
+      finish(Response::problem(
+          Problem(413, "body_too_large",
+                  "the body is larger than " + std::to_string(rt.maxBody) + " bytes"),
+          r->requestId));
       return;
     }
     if (rt.kind == Kind::Read) {
@@ -213,7 +222,8 @@ struct Server::Impl {
           int want = db::latestVersion();
           r = Response::json(have >= want ? 200 : 503,
                              {{"status", have >= want ? "ready" : "migrations_pending"},
-                              {"schemaVersion", have}, {"expected", want}});
+                              {"schemaVersion", have},
+                              {"expected", want}});
         } catch (const std::exception& e) {
           r = Response::json(503, {{"status", "database_unreachable"}});
         }
@@ -236,9 +246,8 @@ struct Server::Impl {
                           });
     }
     staticSeries = &metrics.series("GET", "static");
-    router->non_matched_request_handler([this](restinio::request_handle_t req) {
-      return serveStatic(req);
-    });
+    router->non_matched_request_handler(
+        [this](restinio::request_handle_t req) { return serveStatic(req); });
     return router;
   }
 
@@ -246,7 +255,8 @@ struct Server::Impl {
     auto start = clock_t_::now();
     std::string path(req->header().path());
     auto done = [&](int status) {
-      metrics.observe(*staticSeries, status, std::chrono::duration<double>(clock_t_::now() - start).count());
+      metrics.observe(*staticSeries, status,
+                      std::chrono::duration<double>(clock_t_::now() - start).count());
     };
     auto method = req->header().method();
     bool readOnly = method == restinio::http_method_get() || method == restinio::http_method_head();
@@ -258,7 +268,9 @@ struct Server::Impl {
       return restinio::request_accepted();
     }
     if (path == "/" || path == "/admin") {
-      req->create_response(restinio::status_found()).append_header(restinio::http_field::location, "/admin/").done();
+      req->create_response(restinio::status_found())
+          .append_header(restinio::http_field::location, "/admin/")
+          .done();
       done(302);
       return restinio::request_accepted();
     }
@@ -287,7 +299,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerConfig cfg, AppContext& app, db::Database& db, Routes& routes, Authenticator auth)
+Server::Server(ServerConfig cfg, AppContext& app, db::Database& db, Routes& routes,
+               Authenticator auth)
     : impl_(std::make_unique<Impl>(std::move(cfg), app, db, routes, std::move(auth))) {}
 
 Server::~Server() { stop(); }
@@ -297,12 +310,12 @@ void Server::start() {
                       .address(impl_->cfg.host)
                       .port(impl_->cfg.port)
                       .request_handler(impl_->buildRouter())
-                      .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(
-                          64ull * 1024 * 1024))
+                      .incoming_http_msg_limits(
+                          restinio::incoming_http_msg_limits_t{}.max_body_size(64ull * 1024 * 1024))
                       .read_next_http_message_timelimit(std::chrono::seconds(60))
                       .handle_request_timeout(std::chrono::seconds(60));
-  impl_->running = restinio::run_async(restinio::own_io_context(), std::move(settings),
-                                       impl_->cfg.ioThreads);
+  impl_->running =
+      restinio::run_async(restinio::own_io_context(), std::move(settings), impl_->cfg.ioThreads);
   spdlog::info("listening on http://{}:{}", impl_->cfg.host, impl_->cfg.port);
 }
 

@@ -16,9 +16,9 @@ using Authenticator =
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  std::string webDir;        // built front-end (web/dist); empty = no static files
+  std::string webDir;  // built front-end (web/dist); empty = no static files
   size_t ioThreads = 2;
-  bool trustProxy = false;   // take the client address from X-Forwarded-For (behind nginx)
+  bool trustProxy = false;  // take the client address from X-Forwarded-For (behind nginx)
 };
 
 class Server {

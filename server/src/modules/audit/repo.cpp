@@ -1,8 +1,7 @@
 #include "modules/audit/repo.h"
 
-#include "db/soci.h"
-
 #include "db/query.h"
+#include "db/soci.h"
 
 namespace fy::audit::repo {
 
@@ -33,19 +32,27 @@ nlohmann::json list(soci::session& sql, const Filter& f) {
   long long total = q.count(sql);
   nlohmann::json items = nlohmann::json::array();
   soci::rowset<soci::row> rs = q.select(sql,
-      "id, created_at, actor_id, actor_name, ip, action, entity, entity_id, summary, before_json, after_json",
-      "ORDER BY id DESC", f.offset, f.limit);
+                                        "id, created_at, actor_id, actor_name, ip, action, entity, "
+                                        "entity_id, summary, before_json, after_json",
+                                        "ORDER BY id DESC", f.offset, f.limit);
   for (const auto& r : rs) {
     auto parse = [&](size_t i) {
       if (r.get_indicator(i) == soci::i_null) return nlohmann::json();
       return nlohmann::json::parse(r.get<std::string>(i), nullptr, false);
     };
-    items.push_back({{"id", db::i64(r, 0)}, {"createdAt", db::i64(r, 1)},
-                     {"actorId", r.get_indicator(2) == soci::i_null ? nlohmann::json() : nlohmann::json(db::i64(r, 2))},
-                     {"actorName", r.get<std::string>(3)}, {"ip", r.get<std::string>(4)},
-                     {"action", r.get<std::string>(5)}, {"entity", r.get<std::string>(6)},
-                     {"entityId", db::i64(r, 7)}, {"summary", r.get<std::string>(8)},
-                     {"before", parse(9)}, {"after", parse(10)}});
+    items.push_back(
+        {{"id", db::i64(r, 0)},
+         {"createdAt", db::i64(r, 1)},
+         {"actorId",
+          r.get_indicator(2) == soci::i_null ? nlohmann::json() : nlohmann::json(db::i64(r, 2))},
+         {"actorName", r.get<std::string>(3)},
+         {"ip", r.get<std::string>(4)},
+         {"action", r.get<std::string>(5)},
+         {"entity", r.get<std::string>(6)},
+         {"entityId", db::i64(r, 7)},
+         {"summary", r.get<std::string>(8)},
+         {"before", parse(9)},
+         {"after", parse(10)}});
   }
   return {{"items", items}, {"total", total}};
 }

@@ -1,11 +1,10 @@
 // Sign-in, captcha, SMS codes, password changes and the login log (SPEC X4).
-#include "db/soci.h"
-
 #include "app/context.h"
 #include "common/captcha.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/idnumber.h"
+#include "db/soci.h"
 #include "http/api.h"
 #include "http/json_in.h"
 #include "modules/audit/service.h"
@@ -41,7 +40,8 @@ std::optional<repo::User> findAccount(Ctx& c, const std::string& name) {
 
 bool smsCodeOk(Ctx& c, int64_t userId, const std::string& purpose, const std::string& code) {
   auto sc = repo::latestSmsCode(c.sql, userId, purpose);
-  if (!sc || sc->used || sc->expiresAt < Clock::nowMs() || sc->attempts >= kSmsMaxAttempts) return false;
+  if (!sc || sc->used || sc->expiresAt < Clock::nowMs() || sc->attempts >= kSmsMaxAttempts)
+    return false;
   bool ok = crypto::tokenHash(code) == sc->hash;
   repo::markSmsCode(c.sql, sc->id, sc->attempts + 1, ok);
   return ok;
@@ -53,16 +53,16 @@ Response refuse(Ctx& c, const std::string& username, const repo::User* u, int st
                 const std::string& code, const std::string& detail) {
   std::string path = u ? u->regionPath : repo::rootPath(c.sql);
   // What was typed may be a phone number, or a password typed into the wrong field.
-  std::string logged = u ? u->username
-                         : (idnum::isValidMobile(username) ? idnum::maskPhone(username)
-                                                           : idnum::mask(username));
+  std::string logged =
+      u ? u->username
+        : (idnum::isValidMobile(username) ? idnum::maskPhone(username) : idnum::mask(username));
   repo::insertLoginLog(c.sql, logged, u ? u->id : 0, c.req.ip, false, code, path, Clock::nowMs());
   return Response::problem(Problem(status, code, detail), c.req.requestId);
 }
 
 std::string sessionCookie(const std::string& token, int64_t maxAgeMs) {
-  return "fy_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-         std::to_string(maxAgeMs / 1000);
+  return "fy_session=" + token +
+         "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAgeMs / 1000);
 }
 
 nlohmann::json meJson(Ctx& c, const repo::User& u, const std::set<std::string>& perms,
@@ -115,19 +115,22 @@ Response login(Ctx& c) {
     u->failedLogins++;
     u->updatedAt = Clock::nowMs();
     repo::saveUser(c.sql, *u);
-    return refuse(c, username, &*u, 401,
-                  u->failedLogins >= kFailuresBeforeSms ? "sms_code_required" : "invalid_credentials",
-                  u->failedLogins >= kFailuresBeforeSms
-                      ? "too many wrong passwords: an SMS code is needed as well"
-                      : "wrong account or password");
+    return refuse(
+        c, username, &*u, 401,
+        u->failedLogins >= kFailuresBeforeSms ? "sms_code_required" : "invalid_credentials",
+        u->failedLogins >= kFailuresBeforeSms
+            ? "too many wrong passwords: an SMS code is needed as well"
+            : "wrong account or password");
   }
-  if (!u->enabled) return refuse(c, username, &*u, 403, "account_disabled", "this account is disabled");
+  if (!u->enabled)
+    return refuse(c, username, &*u, 403, "account_disabled", "this account is disabled");
   u->failedLogins = 0;
   repo::saveUser(c.sql, *u);
   std::string token = crypto::randomToken();
   std::string csrf = crypto::randomToken(18);
   int64_t now = Clock::nowMs();
-  repo::insertSession(c.sql, crypto::tokenHash(token), u->id, csrf, c.req.ip, now, now + kSessionTtlMs);
+  repo::insertSession(c.sql, crypto::tokenHash(token), u->id, csrf, c.req.ip, now,
+                      now + kSessionTtlMs);
   repo::insertLoginLog(c.sql, u->username, u->id, c.req.ip, true, "", u->regionPath, now);
   auto r = Response::ok(meJson(c, *u, repo::permissionsOfUser(c.sql, u->id), csrf));
   r.headers.push_back({"Set-Cookie", sessionCookie(token, kSessionTtlMs)});
@@ -145,9 +148,10 @@ Response sendSmsCode(Ctx& c) {
     in.fail("purpose", "invalid", "must be login or reset");
   in.done();
   if (!captchaOk(c, captchaId, captchaAnswer))
-    return Response::problem(Problem(400, "captcha_invalid", "the captcha answer is wrong or expired",
-                                     {{"captcha", "invalid", "wrong or expired; load a new image"}}),
-                             c.req.requestId);
+    return Response::problem(
+        Problem(400, "captcha_invalid", "the captcha answer is wrong or expired",
+                {{"captcha", "invalid", "wrong or expired; load a new image"}}),
+        c.req.requestId);
   auto u = findAccount(c, username);
   // The same answer whether or not the account exists, so the route cannot list accounts.
   auto accepted = Response::json(202, {{"sent", true}});
@@ -155,12 +159,14 @@ Response sendSmsCode(Ctx& c) {
   int64_t now = Clock::nowMs();
   // Within a minute of the last code nothing is sent, with the same answer as always, so the
   // route cannot tell which accounts exist.
-  if (auto last = repo::latestSmsCode(c.sql, u->id, purpose); last && now - last->createdAt < kSmsResendMs)
+  if (auto last = repo::latestSmsCode(c.sql, u->id, purpose);
+      last && now - last->createdAt < kSmsResendMs)
     return accepted;
   std::string code = crypto::randomDigits(6);
   repo::insertSmsCode(c.sql, u->id, purpose, crypto::tokenHash(code), now, now + kSmsTtlMs);
   notify::enqueue(c.sql, c.app, c.app.vault.open(u->phoneEnc),
-                  purpose == "login" ? "login_code" : "reset_code", {{"code", code}}, u->regionPath);
+                  purpose == "login" ? "login_code" : "reset_code", {{"code", code}},
+                  u->regionPath);
   return accepted;
 }
 
@@ -186,7 +192,9 @@ Response forgotPassword(Ctx& c) {
   Actor a = c.actor();
   a.id = u->id;
   a.name = u->username;
-  audit::record(c.sql, a, {"reset_password", "iam_user", u->id, u->regionPath, "短信找回密码", nullptr, nullptr});
+  audit::record(
+      c.sql, a,
+      {"reset_password", "iam_user", u->id, u->regionPath, "短信找回密码", nullptr, nullptr});
   return Response::noContent();
 }
 
@@ -196,7 +204,8 @@ Response changePassword(Ctx& c) {
   std::string oldPw = in.str("oldPassword", {.max = 128});
   std::string pw = in.str("newPassword", {.max = 64});
   if (auto p = passwordProblem(pw); p && !pw.empty()) in.fail("newPassword", "weak", *p);
-  if (!pw.empty() && pw == oldPw) in.fail("newPassword", "unchanged", "must differ from the old password");
+  if (!pw.empty() && pw == oldPw)
+    in.fail("newPassword", "unchanged", "must differ from the old password");
   in.done();
   const auto& me = c.user();
   auto u = repo::userById(c.sql, me.userId);
@@ -208,7 +217,9 @@ Response changePassword(Ctx& c) {
   u->updatedAt = Clock::nowMs();
   repo::saveUser(c.sql, *u);
   repo::deleteSessionsOf(c.sql, u->id, me.sessionId);
-  audit::record(c.sql, c.actor(), {"change_password", "iam_user", u->id, u->regionPath, "修改密码", nullptr, nullptr});
+  audit::record(
+      c.sql, c.actor(),
+      {"change_password", "iam_user", u->id, u->regionPath, "修改密码", nullptr, nullptr});
   return Response::noContent();
 }
 
@@ -229,21 +240,26 @@ void registerAuthRoutes(http::Routes& routes) {
   routes.post("/api/v1/auth/password/forgot", http::kPublic, forgotPassword);
   routes.add({"POST", "/api/v1/auth/password", http::kSignedIn, http::Kind::Write, changePassword})
       .beforePasswordChange = true;
-  routes.add({"POST", "/api/v1/auth/logout", http::kSignedIn, http::Kind::Write, [](Ctx& c) {
-                repo::deleteSession(c.sql, c.user().sessionId);
-                auto r = Response::noContent();
-                r.headers.push_back({"Set-Cookie", sessionCookie("", 0)});
-                return r;
-              }})
+  routes
+      .add({"POST", "/api/v1/auth/logout", http::kSignedIn, http::Kind::Write,
+            [](Ctx& c) {
+              repo::deleteSession(c.sql, c.user().sessionId);
+              auto r = Response::noContent();
+              r.headers.push_back({"Set-Cookie", sessionCookie("", 0)});
+              return r;
+            }})
       .beforePasswordChange = true;
-  routes.add({"GET", "/api/v1/auth/me", http::kSignedIn, http::Kind::Read, [](Ctx& c) {
-                auto u = repo::userById(c.sql, c.user().userId);
-                if (!u) throw Problem(401, "unauthenticated", "sign in first");
-                return Response::ok(meJson(c, *u, c.user().permissions, c.user().csrfToken));
-              }})
+  routes
+      .add({"GET", "/api/v1/auth/me", http::kSignedIn, http::Kind::Read,
+            [](Ctx& c) {
+              auto u = repo::userById(c.sql, c.user().userId);
+              if (!u) throw Problem(401, "unauthenticated", "sign in first");
+              return Response::ok(meJson(c, *u, c.user().permissions, c.user().csrfToken));
+            }})
       .beforePasswordChange = true;
-  routes.get("/api/v1/iam/permissions", http::kSignedIn,
-             [](Ctx&) { return Response::ok({{"items", catalogJson()}}); });
+  routes.get("/api/v1/iam/permissions", http::kSignedIn, [](Ctx&) {
+    return Response::ok({{"items", catalogJson()}});
+  });
   routes.get("/api/v1/iam/login-logs", "iam:login-log:list", [](Ctx& c) {
     auto page = c.page();
     repo::LoginLogFilter f;

@@ -4,25 +4,57 @@ namespace fy::iam {
 
 const std::vector<MenuGroup>& catalog() {
   static const std::vector<MenuGroup> groups = {
-      {"system", "权限", "Access", "Lock",
-       {{"iam:user:list", "users", "用户管理", "Users", "/system/users",
-         {{"iam:user:create", "新增", "Add"}, {"iam:user:update", "编辑", "Edit"},
-          {"iam:user:delete", "删除", "Delete"}, {"iam:user:status", "状态", "Status"},
+      {"system",
+       "权限",
+       "Access",
+       "Lock",
+       {{"iam:user:list",
+         "users",
+         "用户管理",
+         "Users",
+         "/system/users",
+         {{"iam:user:create", "新增", "Add"},
+          {"iam:user:update", "编辑", "Edit"},
+          {"iam:user:delete", "删除", "Delete"},
+          {"iam:user:status", "状态", "Status"},
           {"iam:user:reset-password", "重置密码", "Reset password"},
-          {"iam:user:grant", "授权", "Grant roles"}, {"iam:user:move", "移动", "Move"},
+          {"iam:user:grant", "授权", "Grant roles"},
+          {"iam:user:move", "移动", "Move"},
           {"pii:phone:reveal", "查看手机号", "Reveal phone"}}},
-        {"iam:role:list", "roles", "角色管理", "Roles", "/system/roles",
-         {{"iam:role:create", "新增", "Add"}, {"iam:role:update", "编辑", "Edit"},
-          {"iam:role:delete", "删除", "Delete"}, {"iam:role:status", "状态", "Status"},
+        {"iam:role:list",
+         "roles",
+         "角色管理",
+         "Roles",
+         "/system/roles",
+         {{"iam:role:create", "新增", "Add"},
+          {"iam:role:update", "编辑", "Edit"},
+          {"iam:role:delete", "删除", "Delete"},
+          {"iam:role:status", "状态", "Status"},
           {"iam:role:grant", "授权", "Grant permissions"}}},
         {"iam:login-log:list", "login-logs", "登录日志", "Login log", "/system/login-logs", {}},
         {"audit:log:list", "audit-logs", "操作日志", "Audit log", "/system/audit-logs", {}}}},
-      {"region", "地区", "Regions", "Location",
-       {{"region:node:list", "regions", "地区管理", "Region tree", "/region/nodes",
-         {{"region:node:create", "新增", "Add"}, {"region:node:update", "编辑", "Edit"},
-          {"region:node:status", "状态", "Status"}, {"region:node:move", "移动", "Move"}}}}},
-      {"notify", "短信", "SMS", "Message",
-       {{"notify:sms:list", "sms", "短信通知", "SMS", "/notify/sms",
+      {"region",
+       "地区",
+       "Regions",
+       "Location",
+       {{"region:node:list",
+         "regions",
+         "地区管理",
+         "Region tree",
+         "/region/nodes",
+         {{"region:node:create", "新增", "Add"},
+          {"region:node:update", "编辑", "Edit"},
+          {"region:node:status", "状态", "Status"},
+          {"region:node:move", "移动", "Move"}}}}},
+      {"notify",
+       "短信",
+       "SMS",
+       "Message",
+       {{"notify:sms:list",
+         "sms",
+         "短信通知",
+         "SMS",
+         "/notify/sms",
          {{"notify:template:update", "修改模板", "Edit templates"}}}}},
   };
   return groups;
@@ -46,27 +78,38 @@ nlohmann::json catalogJson() {
       nlohmann::json buttons = nlohmann::json::array();
       for (const auto& b : m.buttons)
         buttons.push_back({{"code", b.code}, {"title", b.title}, {"titleEn", b.titleEn}});
-      menus.push_back({{"code", m.code}, {"title", m.title}, {"titleEn", m.titleEn},
-                       {"buttons", buttons}});
+      menus.push_back(
+          {{"code", m.code}, {"title", m.title}, {"titleEn", m.titleEn}, {"buttons", buttons}});
     }
-    out.push_back({{"key", g.key}, {"title", g.title}, {"titleEn", g.titleEn}, {"children", menus}});
+    out.push_back(
+        {{"key", g.key}, {"title", g.title}, {"titleEn", g.titleEn}, {"children", menus}});
   }
   return out;
 }
 
 nlohmann::json menusFor(const std::set<std::string>& perms) {
   nlohmann::json out = nlohmann::json::array();
-  out.push_back({{"key", "home"}, {"title", "首页"}, {"titleEn", "Home"}, {"icon", "House"},
-                 {"path", "/home"}, {"children", nlohmann::json::array()}});
+  out.push_back({{"key", "home"},
+                 {"title", "首页"},
+                 {"titleEn", "Home"},
+                 {"icon", "House"},
+                 {"path", "/home"},
+                 {"children", nlohmann::json::array()}});
   for (const auto& g : catalog()) {
     nlohmann::json children = nlohmann::json::array();
     for (const auto& m : g.menus)
       if (perms.count(m.code))
-        children.push_back({{"key", m.key}, {"title", m.title}, {"titleEn", m.titleEn},
-                            {"path", m.path}, {"perm", m.code}});
+        children.push_back({{"key", m.key},
+                            {"title", m.title},
+                            {"titleEn", m.titleEn},
+                            {"path", m.path},
+                            {"perm", m.code}});
     if (!children.empty())
-      out.push_back({{"key", g.key}, {"title", g.title}, {"titleEn", g.titleEn},
-                     {"icon", g.icon}, {"children", children}});
+      out.push_back({{"key", g.key},
+                     {"title", g.title},
+                     {"titleEn", g.titleEn},
+                     {"icon", g.icon},
+                     {"children", children}});
   }
   return out;
 }

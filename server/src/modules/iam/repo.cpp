@@ -1,8 +1,7 @@
 #include "modules/iam/repo.h"
 
-#include "db/soci.h"
-
 #include "db/query.h"
+#include "db/soci.h"
 
 namespace fy::iam::repo {
 
@@ -39,7 +38,8 @@ User userFromRow(const soci::row& r) {
 template <class T>
 std::optional<User> oneUser(soci::session& sql, const std::string& where, T value) {
   soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kUserCols + kUserFrom + "WHERE " + where, soci::use(value));
+      (sql.prepare << std::string("SELECT ") + kUserCols + kUserFrom + "WHERE " + where,
+       soci::use(value));
   for (const auto& r : rs) return userFromRow(r);
   return std::nullopt;
 }
@@ -103,7 +103,8 @@ int64_t insertUser(soci::session& sql, const User& u) {
   soci::indicator pi = u.phoneHash.empty() ? soci::i_null : soci::i_ok;
   sql << "INSERT INTO iam_user (username, nickname, phone_enc, phone_hash, phone_mask, email, "
          "region_id, password_hash, must_change_password, enabled, failed_logins, created_at, "
-         "updated_at) VALUES (:u, :n, :pe, :ph, :pm, :e, :r, :pw, :m, :en, 0, :t, :t2) RETURNING id",
+         "updated_at) VALUES (:u, :n, :pe, :ph, :pm, :e, :r, :pw, :m, :en, 0, :t, :t2) RETURNING "
+         "id",
       soci::use(u.username), soci::use(u.nickname), soci::use(u.phoneEnc, pi),
       soci::use(u.phoneHash, pi), soci::use(u.phoneMask, pi), soci::use(u.email), soci::use(region),
       soci::use(u.passwordHash), soci::use(must), soci::use(en), soci::use(t), soci::use(t),
@@ -116,7 +117,8 @@ void saveUser(soci::session& sql, const User& u) {
   int must = u.mustChangePassword, en = u.enabled, failed = u.failedLogins;
   soci::indicator pi = u.phoneHash.empty() ? soci::i_null : soci::i_ok;
   sql << "UPDATE iam_user SET nickname = :n, phone_enc = :pe, phone_hash = :ph, phone_mask = :pm, "
-         "email = :e, region_id = :r, password_hash = :pw, must_change_password = :m, enabled = :en, "
+         "email = :e, region_id = :r, password_hash = :pw, must_change_password = :m, enabled = "
+         ":en, "
          "failed_logins = :f, updated_at = :t WHERE id = :id",
       soci::use(u.nickname), soci::use(u.phoneEnc, pi), soci::use(u.phoneHash, pi),
       soci::use(u.phoneMask, pi), soci::use(u.email), soci::use(region), soci::use(u.passwordHash),
@@ -152,7 +154,8 @@ std::map<int64_t, std::vector<RoleRef>> rolesOfUsers(soci::session& sql,
   if (ids.empty()) return out;
   soci::rowset<soci::row> rs =
       (sql.prepare << "SELECT ur.user_id, ro.id, ro.name FROM iam_user_role ur JOIN iam_role ro ON "
-                      "ro.id = ur.role_id WHERE ur.user_id IN (" + idList(ids) + ") ORDER BY ro.id");
+                      "ro.id = ur.role_id WHERE ur.user_id IN (" +
+                          idList(ids) + ") ORDER BY ro.id");
   for (const auto& r : rs) out[db::i64(r, 0)].push_back({db::i64(r, 1), db::str(r, 2)});
   return out;
 }
@@ -162,7 +165,8 @@ void setUserRoles(soci::session& sql, int64_t userId, const std::vector<int64_t>
   sql << "DELETE FROM iam_user_role WHERE user_id = :u", soci::use(uid);
   for (auto rid : roleIds) {
     long long r = rid;
-    sql << "INSERT INTO iam_user_role (user_id, role_id) VALUES (:u, :r)", soci::use(uid), soci::use(r);
+    sql << "INSERT INTO iam_user_role (user_id, role_id) VALUES (:u, :r)", soci::use(uid),
+        soci::use(r);
   }
 }
 
@@ -181,14 +185,16 @@ std::set<std::string> permissionsOfUser(soci::session& sql, int64_t userId) {
 std::optional<Role> roleById(soci::session& sql, int64_t id) {
   long long v = id;
   soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kRoleCols + kRoleFrom + "WHERE ro.id = :id", soci::use(v));
+      (sql.prepare << std::string("SELECT ") + kRoleCols + kRoleFrom + "WHERE ro.id = :id",
+       soci::use(v));
   for (const auto& r : rs) return roleFromRow(r);
   return std::nullopt;
 }
 
 std::optional<Role> roleByCode(soci::session& sql, const std::string& code) {
   soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kRoleCols + kRoleFrom + "WHERE ro.code = :c", soci::use(code));
+      (sql.prepare << std::string("SELECT ") + kRoleCols + kRoleFrom + "WHERE ro.code = :c",
+       soci::use(code));
   for (const auto& r : rs) return roleFromRow(r);
   return std::nullopt;
 }
@@ -197,8 +203,8 @@ bool roleNameOrCodeTaken(soci::session& sql, const std::string& name, const std:
                          int64_t exceptId) {
   int n = 0;
   long long ex = exceptId;
-  sql << "SELECT COUNT(*) FROM iam_role WHERE (name = :n OR code = :c) AND id <> :e", soci::use(name),
-      soci::use(code), soci::use(ex), soci::into(n);
+  sql << "SELECT COUNT(*) FROM iam_role WHERE (name = :n OR code = :c) AND id <> :e",
+      soci::use(name), soci::use(code), soci::use(ex), soci::into(n);
   return n > 0;
 }
 
@@ -217,8 +223,10 @@ std::map<int64_t, std::vector<std::string>> permissionsOfRoles(soci::session& sq
                                                                const std::vector<int64_t>& ids) {
   std::map<int64_t, std::vector<std::string>> out;
   if (ids.empty()) return out;
-  soci::rowset<soci::row> rs = (sql.prepare << "SELECT role_id, code FROM iam_role_permission WHERE "
-                                               "role_id IN (" + idList(ids) + ") ORDER BY code");
+  soci::rowset<soci::row> rs =
+      (sql.prepare << "SELECT role_id, code FROM iam_role_permission WHERE "
+                      "role_id IN (" +
+                          idList(ids) + ") ORDER BY code");
   for (const auto& r : rs) out[db::i64(r, 0)].push_back(db::str(r, 1));
   return out;
 }
@@ -236,7 +244,8 @@ int64_t insertRole(soci::session& sql, const Role& r) {
 void saveRole(soci::session& sql, const Role& r) {
   long long id = r.id, t = r.updatedAt;
   int en = r.enabled;
-  sql << "UPDATE iam_role SET name = :n, remark = :rm, enabled = :en, updated_at = :t WHERE id = :id",
+  sql << "UPDATE iam_role SET name = :n, remark = :rm, enabled = :en, updated_at = :t WHERE id = "
+         ":id",
       soci::use(r.name), soci::use(r.remark), soci::use(en), soci::use(t), soci::use(id);
 }
 
@@ -250,8 +259,9 @@ void setRolePermissions(soci::session& sql, int64_t roleId, const std::vector<st
   long long rid = roleId;
   sql << "DELETE FROM iam_role_permission WHERE role_id = :r", soci::use(rid);
   std::string code;
-  soci::statement st = (sql.prepare << "INSERT INTO iam_role_permission (role_id, code) VALUES (:r, :c)",
-                        soci::use(rid), soci::use(code));
+  soci::statement st =
+      (sql.prepare << "INSERT INTO iam_role_permission (role_id, code) VALUES (:r, :c)",
+       soci::use(rid), soci::use(code));
   for (const auto& c : codes) {
     code = c;
     st.execute(true);
@@ -269,14 +279,16 @@ void insertSession(soci::session& sql, const std::string& tokenHash, int64_t use
   long long uid = userId, t = now, e = expires;
   sql << "INSERT INTO iam_session (token_hash, user_id, csrf_token, ip, created_at, expires_at) "
          "VALUES (:h, :u, :c, :ip, :t, :e)",
-      soci::use(tokenHash), soci::use(uid), soci::use(csrf), soci::use(ip), soci::use(t), soci::use(e);
+      soci::use(tokenHash), soci::use(uid), soci::use(csrf), soci::use(ip), soci::use(t),
+      soci::use(e);
 }
 
 std::optional<SessionRow> sessionByHash(soci::session& sql, const std::string& tokenHash) {
   soci::rowset<soci::row> rs = (sql.prepare << "SELECT id, user_id, expires_at, csrf_token FROM "
                                                "iam_session WHERE token_hash = :h",
                                 soci::use(tokenHash));
-  for (const auto& r : rs) return SessionRow{db::i64(r, 0), db::i64(r, 1), db::i64(r, 2), db::str(r, 3)};
+  for (const auto& r : rs)
+    return SessionRow{db::i64(r, 0), db::i64(r, 1), db::i64(r, 2), db::str(r, 3)};
   return std::nullopt;
 }
 
@@ -325,15 +337,20 @@ void insertSmsCode(soci::session& sql, int64_t userId, const std::string& purpos
       soci::use(u), soci::use(purpose), soci::use(hash), soci::use(t), soci::use(e);
 }
 
-std::optional<SmsCode> latestSmsCode(soci::session& sql, int64_t userId, const std::string& purpose) {
+std::optional<SmsCode> latestSmsCode(soci::session& sql, int64_t userId,
+                                     const std::string& purpose) {
   long long u = userId;
   soci::rowset<soci::row> rs =
       (sql.prepare << "SELECT id, created_at, expires_at, code_hash, attempts, used FROM "
                       "iam_sms_code WHERE user_id = :u AND purpose = :p ORDER BY id DESC LIMIT 1",
        soci::use(u), soci::use(purpose));
   for (const auto& r : rs)
-    return SmsCode{db::i64(r, 0), db::i64(r, 1), db::i64(r, 2), db::str(r, 3),
-                   static_cast<int>(db::i64(r, 4)), db::i64(r, 5) != 0};
+    return SmsCode{db::i64(r, 0),
+                   db::i64(r, 1),
+                   db::i64(r, 2),
+                   db::str(r, 3),
+                   static_cast<int>(db::i64(r, 4)),
+                   db::i64(r, 5) != 0};
   return std::nullopt;
 }
 
@@ -366,10 +383,13 @@ nlohmann::json listLoginLogs(soci::session& sql, const LoginLogFilter& f) {
   if (f.to) q.where("created_at <= :to").bind("to", *f.to);
   long long total = q.count(sql);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : q.select(sql, "id, username, ip, success, reason, created_at", "ORDER BY id DESC",
-                                f.offset, f.limit))
-    items.push_back({{"id", db::i64(r, 0)}, {"username", db::str(r, 1)}, {"ip", db::str(r, 2)},
-                     {"success", db::i64(r, 3) != 0}, {"reason", db::str(r, 4)},
+  for (const auto& r : q.select(sql, "id, username, ip, success, reason, created_at",
+                                "ORDER BY id DESC", f.offset, f.limit))
+    items.push_back({{"id", db::i64(r, 0)},
+                     {"username", db::str(r, 1)},
+                     {"ip", db::str(r, 2)},
+                     {"success", db::i64(r, 3) != 0},
+                     {"reason", db::str(r, 4)},
                      {"createdAt", db::i64(r, 5)}});
   return {{"items", items}, {"total", total}};
 }
@@ -377,7 +397,8 @@ nlohmann::json listLoginLogs(soci::session& sql, const LoginLogFilter& f) {
 std::string rootPath(soci::session& sql) {
   std::string p;
   soci::indicator ind = soci::i_null;
-  sql << "SELECT path FROM region_node WHERE parent_id IS NULL ORDER BY id LIMIT 1", soci::into(p, ind);
+  sql << "SELECT path FROM region_node WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+      soci::into(p, ind);
   return ind == soci::i_ok ? p : "/";
 }
 

@@ -55,7 +55,8 @@ struct UserFilter {
   int limit = 10;
 };
 std::pair<std::vector<User>, long long> listUsers(soci::session& sql, const UserFilter& f);
-std::map<int64_t, std::vector<RoleRef>> rolesOfUsers(soci::session& sql, const std::vector<int64_t>& ids);
+std::map<int64_t, std::vector<RoleRef>> rolesOfUsers(soci::session& sql,
+                                                     const std::vector<int64_t>& ids);
 void setUserRoles(soci::session& sql, int64_t userId, const std::vector<int64_t>& roleIds);
 std::set<std::string> permissionsOfUser(soci::session& sql, int64_t userId);
 
@@ -104,7 +105,8 @@ struct SmsCode {
 };
 void insertSmsCode(soci::session& sql, int64_t userId, const std::string& purpose,
                    const std::string& hash, int64_t now, int64_t expires);
-std::optional<SmsCode> latestSmsCode(soci::session& sql, int64_t userId, const std::string& purpose);
+std::optional<SmsCode> latestSmsCode(soci::session& sql, int64_t userId,
+                                     const std::string& purpose);
 void markSmsCode(soci::session& sql, int64_t id, int attempts, bool used);
 
 // login log

@@ -1,10 +1,9 @@
 // 角色管理: roles with menu and button permissions (SPEC X3).
-#include "db/soci.h"
-
 #include <algorithm>
 #include <regex>
 
 #include "common/clock.h"
+#include "db/soci.h"
 #include "http/api.h"
 #include "http/json_in.h"
 #include "modules/audit/service.h"
@@ -78,7 +77,8 @@ Response create(Ctx& c) {
   if (!code.empty() && !std::regex_match(code, codeRe))
     in.fail("code", "invalid", "lower-case letters, digits and _ only, starting with a letter");
   std::string remark = in.optStr("remark", {.max = 255}).value_or("");
-  std::vector<std::string> perms = in.has("permissions") ? parsePermissions(c, in) : std::vector<std::string>{};
+  std::vector<std::string> perms =
+      in.has("permissions") ? parsePermissions(c, in) : std::vector<std::string>{};
   in.done();
   if (repo::roleNameOrCodeTaken(c.sql, name, code, 0))
     throw Problem(409, "role_taken", "a role with this name or code exists",
@@ -92,7 +92,9 @@ Response create(Ctx& c) {
   r.id = repo::insertRole(c.sql, r);
   repo::setRolePermissions(c.sql, r.id, perms);
   auto saved = *repo::roleById(c.sql, r.id);
-  audit::record(c.sql, c.actor(), {"create", "iam_role", r.id, saved.regionPath, "新增角色 " + name, nullptr, full(c, saved)});
+  audit::record(
+      c.sql, c.actor(),
+      {"create", "iam_role", r.id, saved.regionPath, "新增角色 " + name, nullptr, full(c, saved)});
   return Response::created(full(c, saved));
 }
 
@@ -104,13 +106,16 @@ Response update(Ctx& c) {
   in.done();
   auto before = ownedRole(c, c.id());
   if (repo::roleNameOrCodeTaken(c.sql, name, before.code, before.id))
-    throw Problem(409, "role_taken", "a role with this name exists", {{"name", "taken", "a role with this name exists"}});
+    throw Problem(409, "role_taken", "a role with this name exists",
+                  {{"name", "taken", "a role with this name exists"}});
   auto r = before;
   r.name = name;
   r.remark = remark;
   r.updatedAt = Clock::nowMs();
   repo::saveRole(c.sql, r);
-  audit::record(c.sql, c.actor(), {"update", "iam_role", r.id, r.regionPath, "修改角色 " + name, full(c, before), full(c, r)});
+  audit::record(
+      c.sql, c.actor(),
+      {"update", "iam_role", r.id, r.regionPath, "修改角色 " + name, full(c, before), full(c, r)});
   return Response::ok(full(c, r));
 }
 
@@ -120,7 +125,8 @@ Response remove(Ctx& c) {
     throw Problem::conflict("role_in_use", std::to_string(n) + " accounts still hold this role");
   auto before = full(c, r);
   repo::deleteRole(c.sql, r.id);
-  audit::record(c.sql, c.actor(), {"delete", "iam_role", r.id, r.regionPath, "删除角色 " + r.name, before, nullptr});
+  audit::record(c.sql, c.actor(),
+                {"delete", "iam_role", r.id, r.regionPath, "删除角色 " + r.name, before, nullptr});
   return Response::noContent();
 }
 
@@ -134,9 +140,14 @@ Response setStatus(Ctx& c) {
   r.enabled = on;
   r.updatedAt = Clock::nowMs();
   repo::saveRole(c.sql, r);
-  audit::record(c.sql, c.actor(), {"status", "iam_role", r.id, r.regionPath,
-                                   std::string(on ? "启用" : "停用") + "角色 " + r.name,
-                                   {{"enabled", before.enabled}}, {{"enabled", on}}});
+  audit::record(c.sql, c.actor(),
+                {"status",
+                 "iam_role",
+                 r.id,
+                 r.regionPath,
+                 std::string(on ? "启用" : "停用") + "角色 " + r.name,
+                 {{"enabled", before.enabled}},
+                 {{"enabled", on}}});
   return Response::ok(full(c, r));
 }
 
@@ -149,7 +160,8 @@ Response grant(Ctx& c) {
   auto before = full(c, r);
   repo::setRolePermissions(c.sql, r.id, perms);
   auto after = full(c, r);
-  audit::record(c.sql, c.actor(), {"grant", "iam_role", r.id, r.regionPath, "角色授权 " + r.name, before, after});
+  audit::record(c.sql, c.actor(),
+                {"grant", "iam_role", r.id, r.regionPath, "角色授权 " + r.name, before, after});
   return Response::ok(after);
 }
 

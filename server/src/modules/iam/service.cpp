@@ -1,12 +1,11 @@
 #include "modules/iam/service.h"
 
-#include "db/soci.h"
-
 #include "app/context.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/idnumber.h"
 #include "common/problem.h"
+#include "db/soci.h"
 #include "modules/audit/service.h"
 #include "modules/iam/catalog.h"
 #include "modules/iam/internal.h"
@@ -76,8 +75,9 @@ int64_t createRoleUnchecked(soci::session& sql, const Actor& actor, const std::s
   r.id = repo::insertRole(sql, r);
   repo::setRolePermissions(sql, r.id, permissions);
   auto saved = *repo::roleById(sql, r.id);
-  audit::record(sql, actor, {"create", "iam_role", r.id, saved.regionPath, "新增角色 " + name, nullptr,
-                             roleJson(saved, permissions)});
+  audit::record(sql, actor,
+                {"create", "iam_role", r.id, saved.regionPath, "新增角色 " + name, nullptr,
+                 roleJson(saved, permissions)});
   return r.id;
 }
 
@@ -98,8 +98,9 @@ int64_t createAccountUnchecked(soci::session& sql, AppContext& app, const Actor&
   repo::setUserRoles(sql, u.id, a.roleIds);
   auto saved = *repo::userById(sql, u.id);
   auto roles = repo::rolesOfUsers(sql, {u.id});
-  audit::record(sql, actor, {"create", "iam_user", u.id, saved.regionPath, "新增用户 " + u.username,
-                             nullptr, userJson(saved, roles[u.id])});
+  audit::record(sql, actor,
+                {"create", "iam_user", u.id, saved.regionPath, "新增用户 " + u.username, nullptr,
+                 userJson(saved, roles[u.id])});
   return u.id;
 }
 
@@ -121,9 +122,9 @@ nlohmann::json userJson(const repo::User& u, const std::vector<repo::RoleRef>& r
 }
 
 nlohmann::json roleJson(const repo::Role& r, const std::vector<std::string>& perms) {
-  return {{"id", r.id},           {"name", r.name},       {"code", r.code},
+  return {{"id", r.id},           {"name", r.name},         {"code", r.code},
           {"remark", r.remark},   {"regionId", r.regionId}, {"enabled", r.enabled},
-          {"builtin", r.builtin}, {"permissions", perms}, {"createdAt", r.createdAt}};
+          {"builtin", r.builtin}, {"permissions", perms},   {"createdAt", r.createdAt}};
 }
 
 void setPhone(AppContext& app, repo::User& u, const std::string& phone) {
@@ -142,12 +143,14 @@ void ensureGrantable(soci::session& sql, const Principal& p, const std::vector<i
     auto r = repo::roleById(sql, id);
     bool visible = r && (p.inScope(r->regionPath) || p.regionPath.rfind(r->regionPath, 0) == 0);
     if (!visible)
-      throw Problem::invalidField("roleIds", "not_found", "role " + std::to_string(id) + " does not exist");
+      throw Problem::invalidField("roleIds", "not_found",
+                                  "role " + std::to_string(id) + " does not exist");
     for (const auto& code : perms[id])
       if (!p.has(code))
-        throw Problem(403, "grant_exceeds_own",
-                      "role " + r->name + " holds " + code + ", which you do not hold yourself",
-                      {{"roleIds", "grant_exceeds_own", "role " + r->name + " holds more than you do"}});
+        throw Problem(
+            403, "grant_exceeds_own",
+            "role " + r->name + " holds " + code + ", which you do not hold yourself",
+            {{"roleIds", "grant_exceeds_own", "role " + r->name + " holds more than you do"}});
   }
 }
 

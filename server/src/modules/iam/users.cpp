@@ -1,10 +1,9 @@
 // 用户管理: accounts within the signed-in account's region subtree (SPEC X2).
-#include "db/soci.h"
-
 #include "app/context.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/idnumber.h"
+#include "db/soci.h"
 #include "http/api.h"
 #include "http/json_in.h"
 #include "modules/audit/service.h"
@@ -61,7 +60,8 @@ std::string parsePhone(http::JsonIn& in) {
 std::string parseEmail(http::JsonIn& in) {
   std::string email = in.optStr("email", {.max = 100}).value_or("");
   auto at = email.find('@');
-  if (!email.empty() && (at == std::string::npos || at == 0 || email.find('.', at) == std::string::npos))
+  if (!email.empty() &&
+      (at == std::string::npos || at == 0 || email.find('.', at) == std::string::npos))
     in.fail("email", "invalid", "must be an e-mail address");
   return email;
 }
@@ -82,7 +82,8 @@ Response list(Ctx& c) {
   auto page = c.page();
   repo::UserFilter f;
   f.scopePath = c.user().regionPath;
-  if (auto rid = c.queryInt("regionId")) f.scopePath = region::findInScope(c.sql, c.user(), *rid).path;
+  if (auto rid = c.queryInt("regionId"))
+    f.scopePath = region::findInScope(c.sql, c.user(), *rid).path;
   f.keyword = c.query("keyword");
   f.enabled = c.queryBool("enabled");
   f.offset = page.offset();
@@ -109,14 +110,16 @@ Response create(Ctx& c) {
   a.regionId = in.integer("regionId", 1, INT64_MAX);
   a.roleIds = in.has("roleIds") ? in.ids("roleIds", 20) : std::vector<int64_t>{};
   a.password = in.str("password", {.max = 64});
-  if (auto p = passwordProblem(a.password); p && !a.password.empty()) in.fail("password", "weak", *p);
+  if (auto p = passwordProblem(a.password); p && !a.password.empty())
+    in.fail("password", "weak", *p);
   in.done();
   auto node = region::find(c.sql, a.regionId);
   if (!node || !c.user().inScope(node->path))
     throw Problem::invalidField("regionId", "not_found", "the region does not exist");
   ensureGrantable(c.sql, c.user(), a.roleIds);
   if (repo::usernameTaken(c.sql, a.username))
-    throw Problem(409, "username_taken", "this username is taken", {{"username", "taken", "is taken"}});
+    throw Problem(409, "username_taken", "this username is taken",
+                  {{"username", "taken", "is taken"}});
   ensurePhoneFree(c, a.phone, 0);
   int64_t id = createAccountUnchecked(c.sql, c.app, c.actor(), a);
   return Response::created(withRoles(c, *repo::userById(c.sql, id)));
@@ -148,7 +151,9 @@ Response remove(Ctx& c) {
   auto u = manageableUser(c, c.id());
   auto before = withRoles(c, u);
   repo::deleteUser(c.sql, u.id);
-  audit::record(c.sql, c.actor(), {"delete", "iam_user", u.id, u.regionPath, "删除用户 " + u.username, before, nullptr});
+  audit::record(
+      c.sql, c.actor(),
+      {"delete", "iam_user", u.id, u.regionPath, "删除用户 " + u.username, before, nullptr});
   return Response::noContent();
 }
 
@@ -180,7 +185,9 @@ Response resetPassword(Ctx& c) {
   u.updatedAt = Clock::nowMs();
   repo::saveUser(c.sql, u);
   repo::deleteSessionsOf(c.sql, u.id, 0);
-  audit::record(c.sql, c.actor(), {"reset_password", "iam_user", u.id, u.regionPath, "重置密码 " + u.username, nullptr, nullptr});
+  audit::record(c.sql, c.actor(),
+                {"reset_password", "iam_user", u.id, u.regionPath, "重置密码 " + u.username,
+                 nullptr, nullptr});
   return Response::noContent();
 }
 
@@ -194,7 +201,8 @@ Response grant(Ctx& c) {
   ensureGrantable(c.sql, c.user(), roleIds);
   repo::setUserRoles(c.sql, u.id, roleIds);
   auto after = withRoles(c, u);
-  audit::record(c.sql, c.actor(), {"grant", "iam_user", u.id, u.regionPath, "授权用户 " + u.username, before, after});
+  audit::record(c.sql, c.actor(),
+                {"grant", "iam_user", u.id, u.regionPath, "授权用户 " + u.username, before, after});
   return Response::ok(after);
 }
 
@@ -219,7 +227,9 @@ Response moveUser(Ctx& c) {
 Response reveal(Ctx& c) {
   auto u = userInScope(c, c.id());
   std::string phone = u.phoneEnc.empty() ? "" : c.app.vault.open(u.phoneEnc);
-  audit::record(c.sql, c.actor(), {"reveal", "iam_user", u.id, u.regionPath, "查看手机号 " + u.username, nullptr, nullptr});
+  audit::record(
+      c.sql, c.actor(),
+      {"reveal", "iam_user", u.id, u.regionPath, "查看手机号 " + u.username, nullptr, nullptr});
   return Response::ok({{"phone", phone}});
 }
 
@@ -233,7 +243,8 @@ void registerUserRoutes(http::Routes& routes) {
   routes.put("/api/v1/iam/users/:id(\\d+)", "iam:user:update", update);
   routes.del("/api/v1/iam/users/:id(\\d+)", "iam:user:delete", remove);
   routes.post("/api/v1/iam/users/:id(\\d+)/status", "iam:user:status", setStatus);
-  routes.post("/api/v1/iam/users/:id(\\d+)/reset-password", "iam:user:reset-password", resetPassword);
+  routes.post("/api/v1/iam/users/:id(\\d+)/reset-password", "iam:user:reset-password",
+              resetPassword);
   routes.put("/api/v1/iam/users/:id(\\d+)/roles", "iam:user:grant", grant);
   routes.post("/api/v1/iam/users/:id(\\d+)/move", "iam:user:move", moveUser);
   // Reveal writes an audit row, so it goes through the writer.

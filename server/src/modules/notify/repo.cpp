@@ -1,8 +1,7 @@
 #include "modules/notify/repo.h"
 
-#include "db/soci.h"
-
 #include "db/query.h"
+#include "db/soci.h"
 
 namespace fy::notify::repo {
 
@@ -19,7 +18,9 @@ nlohmann::json listTemplates(soci::session& sql) {
   soci::rowset<soci::row> rs =
       (sql.prepare << "SELECT code, name, content, updated_at FROM notify_template ORDER BY code");
   for (const auto& r : rs)
-    items.push_back({{"code", db::str(r, 0)}, {"name", db::str(r, 1)}, {"content", db::str(r, 2)},
+    items.push_back({{"code", db::str(r, 0)},
+                     {"name", db::str(r, 1)},
+                     {"content", db::str(r, 2)},
                      {"updatedAt", db::i64(r, 3)}});
   return {{"items", items}, {"total", items.size()}};
 }
@@ -31,10 +32,11 @@ std::optional<nlohmann::json> templateJson(soci::session& sql, const std::string
   return std::nullopt;
 }
 
-void updateTemplate(soci::session& sql, const std::string& code, const std::string& content, int64_t now) {
+void updateTemplate(soci::session& sql, const std::string& code, const std::string& content,
+                    int64_t now) {
   long long t = now;
-  sql << "UPDATE notify_template SET content = :c, updated_at = :t WHERE code = :code", soci::use(content),
-      soci::use(t), soci::use(code);
+  sql << "UPDATE notify_template SET content = :c, updated_at = :t WHERE code = :code",
+      soci::use(content), soci::use(t), soci::use(code);
 }
 
 void insertSms(soci::session& sql, const std::string& phoneEnc, const std::string& phoneMask,
@@ -52,23 +54,26 @@ std::vector<Due> claimDue(soci::session& sql, int64_t now, int64_t leaseMs, int 
   long long t = now, until = now + leaseMs;
   std::vector<Due> out;
   soci::rowset<soci::row> rs =
-      (sql.prepare << "SELECT id, phone_enc, content, attempts FROM notify_sms WHERE status = "
-                      "'pending' AND next_attempt_at <= :t AND claimed_until < :t2 ORDER BY id LIMIT " +
-                          std::to_string(limit),
+      (sql.prepare
+           << "SELECT id, phone_enc, content, attempts FROM notify_sms WHERE status = "
+              "'pending' AND next_attempt_at <= :t AND claimed_until < :t2 ORDER BY id LIMIT " +
+                  std::to_string(limit),
        soci::use(t), soci::use(t));
   for (const auto& r : rs)
     out.push_back({db::i64(r, 0), db::str(r, 1), db::str(r, 2), static_cast<int>(db::i64(r, 3))});
   // A claim is a lease: a process that dies mid-send leaves the message for another to retry.
   for (const auto& d : out) {
     long long id = d.id;
-    sql << "UPDATE notify_sms SET claimed_until = :u WHERE id = :id", soci::use(until), soci::use(id);
+    sql << "UPDATE notify_sms SET claimed_until = :u WHERE id = :id", soci::use(until),
+        soci::use(id);
   }
   return out;
 }
 
 void markSent(soci::session& sql, int64_t id, int64_t now) {
   long long v = id, t = now;
-  sql << "UPDATE notify_sms SET status = 'sent', sent_at = :t, attempts = attempts + 1 WHERE id = :id",
+  sql << "UPDATE notify_sms SET status = 'sent', sent_at = :t, attempts = attempts + 1 WHERE id = "
+         ":id",
       soci::use(t), soci::use(v);
 }
 
@@ -88,12 +93,18 @@ nlohmann::json listSms(soci::session& sql, const SmsFilter& f) {
   if (f.status) q.where("status = :st").bind("st", *f.status);
   long long total = q.count(sql);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : q.select(sql, "id, phone_mask, template, content, status, attempts, created_at, sent_at",
-                                "ORDER BY id DESC", f.offset, f.limit))
-    items.push_back({{"id", db::i64(r, 0)}, {"phone", db::str(r, 1)}, {"template", db::str(r, 2)},
-                     {"content", db::str(r, 3)}, {"status", db::str(r, 4)},
-                     {"attempts", db::i64(r, 5)}, {"createdAt", db::i64(r, 6)},
-                     {"sentAt", db::isNull(r, 7) ? nlohmann::json() : nlohmann::json(db::i64(r, 7))}});
+  for (const auto& r :
+       q.select(sql, "id, phone_mask, template, content, status, attempts, created_at, sent_at",
+                "ORDER BY id DESC", f.offset, f.limit))
+    items.push_back(
+        {{"id", db::i64(r, 0)},
+         {"phone", db::str(r, 1)},
+         {"template", db::str(r, 2)},
+         {"content", db::str(r, 3)},
+         {"status", db::str(r, 4)},
+         {"attempts", db::i64(r, 5)},
+         {"createdAt", db::i64(r, 6)},
+         {"sentAt", db::isNull(r, 7) ? nlohmann::json() : nlohmann::json(db::i64(r, 7))}});
   return {{"items", items}, {"total", total}};
 }
 

@@ -13,7 +13,8 @@ namespace fy::notify::repo {
 std::optional<std::string> templateContent(soci::session& sql, const std::string& code);
 nlohmann::json listTemplates(soci::session& sql);
 std::optional<nlohmann::json> templateJson(soci::session& sql, const std::string& code);
-void updateTemplate(soci::session& sql, const std::string& code, const std::string& content, int64_t now);
+void updateTemplate(soci::session& sql, const std::string& code, const std::string& content,
+                    int64_t now);
 
 void insertSms(soci::session& sql, const std::string& phoneEnc, const std::string& phoneMask,
                const std::string& tmpl, const std::string& content, const std::string& regionPath,

@@ -1,6 +1,5 @@
 #include "modules/notify/service.h"
 
-#include "db/soci.h"
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "common/idnumber.h"
 #include "common/problem.h"
 #include "db/database.h"
+#include "db/soci.h"
 #include "http/api.h"
 #include "http/json_in.h"
 #include "modules/audit/service.h"
@@ -25,7 +25,8 @@ namespace {
 std::string render(std::string tmpl, const std::map<std::string, std::string>& vars) {
   for (const auto& [k, v] : vars) {
     std::string key = "{" + k + "}";
-    for (size_t pos = tmpl.find(key); pos != std::string::npos; pos = tmpl.find(key, pos + v.size()))
+    for (size_t pos = tmpl.find(key); pos != std::string::npos;
+         pos = tmpl.find(key, pos + v.size()))
       tmpl.replace(pos, key.size(), v);
   }
   return tmpl;
@@ -94,13 +95,14 @@ int Dispatcher::runOnce() {
   // Both steps go through the writer so that claims and outcomes are durable.
   auto claim = std::make_shared<std::promise<std::vector<repo::Due>>>();
   auto claimed = std::make_shared<std::vector<repo::Due>>();
-  db_.write({[claimed](soci::session& sql) { *claimed = repo::claimDue(sql, Clock::nowMs(), 60000, 50); },
-             [claim, claimed](std::exception_ptr e) {
-               if (e)
-                 claim->set_exception(e);
-               else
-                 claim->set_value(*claimed);
-             }});
+  db_.write(
+      {[claimed](soci::session& sql) { *claimed = repo::claimDue(sql, Clock::nowMs(), 60000, 50); },
+       [claim, claimed](std::exception_ptr e) {
+         if (e)
+           claim->set_exception(e);
+         else
+           claim->set_value(*claimed);
+       }});
   auto due = claim->get_future().get();
   if (due.empty()) return 0;
   struct Outcome {

@@ -1,8 +1,7 @@
 #include "modules/region/repo.h"
 
-#include "db/soci.h"
-
 #include "db/query.h"
+#include "db/soci.h"
 
 namespace fy::region::repo {
 
@@ -30,7 +29,8 @@ Node fromRow(const soci::row& r) {
 
 std::optional<Node> one(soci::session& sql, const std::string& where, const std::string& v) {
   soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kCols + " FROM region_node WHERE " + where, soci::use(v));
+      (sql.prepare << std::string("SELECT ") + kCols + " FROM region_node WHERE " + where,
+       soci::use(v));
   for (const auto& r : rs) return fromRow(r);
   return std::nullopt;
 }
@@ -39,7 +39,8 @@ std::optional<Node> one(soci::session& sql, const std::string& where, const std:
 std::optional<Node> byId(soci::session& sql, int64_t id) {
   long long v = id;
   soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kCols + " FROM region_node WHERE id = :id", soci::use(v));
+      (sql.prepare << std::string("SELECT ") + kCols + " FROM region_node WHERE id = :id",
+       soci::use(v));
   for (const auto& r : rs) return fromRow(r);
   return std::nullopt;
 }
@@ -70,7 +71,8 @@ std::pair<std::vector<Node>, long long> children(soci::session& sql, const Child
   return {out, total};
 }
 
-bool siblingNameTaken(soci::session& sql, int64_t parentId, const std::string& name, int64_t exceptId) {
+bool siblingNameTaken(soci::session& sql, int64_t parentId, const std::string& name,
+                      int64_t exceptId) {
   long long pid = parentId, ex = exceptId;
   int n = 0;
   sql << "SELECT COUNT(*) FROM region_node WHERE parent_id = :p AND name = :n AND id <> :e",
@@ -100,7 +102,8 @@ void update(soci::session& sql, const Node& n) {
   long long id = n.id, pop = n.population, t = n.updatedAt;
   int sort = n.sortOrder, enabled = n.enabled ? 1 : 0;
   soci::indicator kindInd = n.kind.empty() ? soci::i_null : soci::i_ok;
-  sql << "UPDATE region_node SET name = :name, kind = :kind, population = :pop, sort_order = :sort, "
+  sql << "UPDATE region_node SET name = :name, kind = :kind, population = :pop, sort_order = "
+         ":sort, "
          "enabled = :en, updated_at = :t WHERE id = :id",
       soci::use(n.name), soci::use(n.kind, kindInd), soci::use(pop), soci::use(sort),
       soci::use(enabled), soci::use(t), soci::use(id);
@@ -124,9 +127,11 @@ Counts counts(soci::session& sql, const std::string& path) {
   std::string like = path + "%";
   sql << "SELECT COALESCE(SUM(CASE WHEN level = 2 THEN 1 ELSE 0 END), 0), "
          "COALESCE(SUM(CASE WHEN level = 3 THEN 1 ELSE 0 END), 0), "
-         "COALESCE(SUM(CASE WHEN level = 4 THEN 1 ELSE 0 END), 0) FROM region_node WHERE path LIKE :p",
+         "COALESCE(SUM(CASE WHEN level = 4 THEN 1 ELSE 0 END), 0) FROM region_node WHERE path LIKE "
+         ":p",
       soci::use(like), soci::into(c.districts), soci::into(c.streets), soci::into(c.grids);
-  sql << "SELECT COUNT(*) FROM iam_user u JOIN region_node r ON r.id = u.region_id WHERE r.path LIKE :p",
+  sql << "SELECT COUNT(*) FROM iam_user u JOIN region_node r ON r.id = u.region_id WHERE r.path "
+         "LIKE :p",
       soci::use(like), soci::into(c.users);
   return c;
 }

@@ -99,8 +99,10 @@ void registerRoutes(http::Routes& routes) {
     const auto& u = c.user();
     auto counts = repo::counts(c.sql, u.regionPath);
     auto self = repo::byId(c.sql, u.regionId);
-    return Response::ok({{"districts", counts.districts}, {"streets", counts.streets},
-                         {"grids", counts.grids}, {"users", counts.users},
+    return Response::ok({{"districts", counts.districts},
+                         {"streets", counts.streets},
+                         {"grids", counts.grids},
+                         {"users", counts.users},
                          {"population", self ? self->population : 0},
                          {"regionName", self ? self->name : ""}});
   });

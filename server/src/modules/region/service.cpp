@@ -40,7 +40,8 @@ void validate(const NodeInput& in, int level) {
     throw Problem::invalidField("kind", "not_allowed", "only grids have a kind");
 }
 
-void ensureNameFree(soci::session& sql, int64_t parentId, const std::string& name, int64_t exceptId) {
+void ensureNameFree(soci::session& sql, int64_t parentId, const std::string& name,
+                    int64_t exceptId) {
   if (parentId && repo::siblingNameTaken(sql, parentId, name, exceptId))
     throw Problem(409, "name_taken", "a sibling region already has this name",
                   {{"name", "taken", "a sibling region already has this name"}});
@@ -102,8 +103,9 @@ Node update(soci::session& sql, const Principal& p, const Actor& actor, int64_t 
   n.kind = in.kind;
   n.updatedAt = Clock::nowMs();
   repo::update(sql, n);
-  audit::record(sql, actor, {"update", "region_node", id, n.path, "修改地区 " + n.name,
-                             toJson(before), toJson(n)});
+  audit::record(
+      sql, actor,
+      {"update", "region_node", id, n.path, "修改地区 " + n.name, toJson(before), toJson(n)});
   return n;
 }
 
@@ -113,9 +115,14 @@ Node setEnabled(soci::session& sql, const Principal& p, const Actor& actor, int6
   n.enabled = on;
   n.updatedAt = Clock::nowMs();
   repo::update(sql, n);
-  audit::record(sql, actor, {"status", "region_node", id, n.path,
-                             std::string(on ? "启用" : "停用") + "地区 " + n.name,
-                             {{"enabled", before.enabled}}, {{"enabled", on}}});
+  audit::record(sql, actor,
+                {"status",
+                 "region_node",
+                 id,
+                 n.path,
+                 std::string(on ? "启用" : "停用") + "地区 " + n.name,
+                 {{"enabled", before.enabled}},
+                 {{"enabled", on}}});
   return n;
 }
 
@@ -133,9 +140,14 @@ Node move(soci::session& sql, const Principal& p, const Actor& actor, int64_t id
   std::string newPath = target->path + std::to_string(n.id) + "/";
   repo::movePaths(sql, n.id, target->id, n.path, newPath, Clock::nowMs());
   Node after = *repo::byId(sql, id);
-  audit::record(sql, actor, {"move", "region_node", id, after.path, "移动地区 " + n.name,
-                             {{"parentId", n.parentId}, {"path", n.path}},
-                             {{"parentId", after.parentId}, {"path", after.path}}});
+  audit::record(sql, actor,
+                {"move",
+                 "region_node",
+                 id,
+                 after.path,
+                 "移动地区 " + n.name,
+                 {{"parentId", n.parentId}, {"path", n.path}},
+                 {{"parentId", after.parentId}, {"path", after.path}}});
   return after;
 }
 
