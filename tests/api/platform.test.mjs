@@ -232,3 +232,10 @@ test('SIGTERM: the server exits with code 0', async () => {
   assert.match(server.log(), /shutting down/);
   await assert.rejects(fetch(`${server.url}/healthz`), 'no longer listening');
 });
+
+test('SIGINT: the server exits with code 0 as well', async () => {
+  const other = await startServer({ demo: false });
+  assert.equal((await fetch(`${other.url}/healthz`)).status, 200);
+  assert.equal(await other.stop('SIGINT'), 0);
+  assert.match(other.log(), /signal 2 received, shutting down/);
+});

@@ -250,12 +250,12 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
     },
     /** The server's stdout/stderr so far (also after stop(), when the directory is gone). */
     log: () => server.finalLog ?? fs.readFileSync(logFile, 'utf8'),
-    /** SIGTERM, wait, clean up; returns the exit code and throws when it is not 0. */
-    async stop() {
+    /** SIGTERM (or the given signal), wait, clean up; returns the exit code and throws when it is not 0. */
+    async stop(signal = 'SIGTERM') {
       if (server.exitCode !== undefined) return server.exitCode;
       let result = exited;
       if (!result) {
-        proc.kill('SIGTERM');
+        proc.kill(signal);
         let timer;
         const timeout = new Promise((r) => {
           timer = setTimeout(() => r(null), 15000);
