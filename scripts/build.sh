@@ -8,6 +8,8 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build
 if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-  npm ci --prefix web --no-audit --no-fund --loglevel=error
+  # npm ci rejects this lock file: npm 11 leaves the other platforms' optional rollup
+  # packages out of it (npm/cli#4828). install follows the lock file all the same.
+  npm install --prefix web --no-audit --no-fund --loglevel=error
 fi
 npm run --prefix web build --silent

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
-  npm ci --prefix tests --no-audit --no-fund --loglevel=error
+  npm install --prefix tests --no-audit --no-fund --loglevel=error
 fi
 
 work=$(mktemp -d /tmp/fangyi-test.XXXXXX)
