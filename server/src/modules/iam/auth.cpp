@@ -31,6 +31,13 @@ bool captchaOk(Ctx& c, const std::string& id, const std::string& answer) {
   return expected && captcha::matches(*expected, answer);
 }
 
+// A value, not a throw: the spent captcha's deletion must commit, or it could be retried.
+Response captchaRefused(Ctx& c) {
+  return Response::problem(Problem(400, "captcha_invalid", "the captcha answer is wrong or expired",
+                                   {{"captcha", "invalid", "wrong or expired; load a new image"}}),
+                           c.req.requestId);
+}
+
 std::optional<repo::User> findAccount(Ctx& c, const std::string& name) {
   if (idnum::isValidMobile(name)) {
     if (auto u = repo::userByPhoneHash(c.sql, c.app.vault.blindIndex(name))) return u;
@@ -93,11 +100,7 @@ Response login(Ctx& c) {
   auto smsCode = in.optStr("smsCode", {.max = 10});
   in.done();
 
-  if (!captchaOk(c, captchaId, captchaAnswer))
-    return Response::problem(
-        Problem(400, "captcha_invalid", "the captcha answer is wrong or expired",
-                {{"captcha", "invalid", "wrong or expired; load a new image"}}),
-        c.req.requestId);
+  if (!captchaOk(c, captchaId, captchaAnswer)) return captchaRefused(c);
 
   auto u = findAccount(c, username);
   if (!u) {
@@ -147,11 +150,7 @@ Response sendSmsCode(Ctx& c) {
   if (in.ok() && purpose != "login" && purpose != "reset")
     in.fail("purpose", "invalid", "must be login or reset");
   in.done();
-  if (!captchaOk(c, captchaId, captchaAnswer))
-    return Response::problem(
-        Problem(400, "captcha_invalid", "the captcha answer is wrong or expired",
-                {{"captcha", "invalid", "wrong or expired; load a new image"}}),
-        c.req.requestId);
+  if (!captchaOk(c, captchaId, captchaAnswer)) return captchaRefused(c);
   auto u = findAccount(c, username);
   // The same answer whether or not the account exists, so the route cannot list accounts.
   auto accepted = Response::json(202, {{"sent", true}});
