@@ -22,7 +22,7 @@ run() {  # name, command...
   if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "!!! $name failed"; fi
 }
 
-run "unit" ctest --test-dir build --output-on-failure --timeout 120
+run "unit" ctest --test-dir build --output-on-failure --no-tests=error --timeout 120
 run "api (sqlite)" env FANGYI_TEST_DB=sqlite node --test --test-concurrency=1 tests/api/
 pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pg_url=$(bash scripts/pg-cluster.sh start "$pg_dir" "$pg_port")
