@@ -41,12 +41,12 @@ export const useRegionStore = defineStore('region', () => {
     return walk(tree.value)
   }
 
-  /** Names from the root down to the node, e.g. ["某市", "某区", "某街道"]. */
-  function pathNames(id: Id | null | undefined): string[] {
-    const out: string[] = []
+  /** `pick` of each node from the root down to the node (inclusive); [] if it is not in the tree. */
+  function path<K>(id: Id | null | undefined, pick: (n: RegionNode) => K): K[] {
+    const out: K[] = []
     const walk = (nodes: RegionNode[]): boolean => {
       for (const n of nodes) {
-        out.push(n.name)
+        out.push(pick(n))
         if (String(n.id) === String(id) || walk(n.children ?? [])) return true
         out.pop()
       }
@@ -55,19 +55,11 @@ export const useRegionStore = defineStore('region', () => {
     return walk(tree.value) ? out : []
   }
 
+  /** Names from the root down to the node, e.g. ["某市", "某区", "某街道"]. */
+  const pathNames = (id: Id | null | undefined) => path(id, (n) => n.name)
+
   /** Ids from the root down to the node (inclusive). */
-  function pathIds(id: Id | null | undefined): Id[] {
-    const out: Id[] = []
-    const walk = (nodes: RegionNode[]): boolean => {
-      for (const n of nodes) {
-        out.push(n.id)
-        if (String(n.id) === String(id) || walk(n.children ?? [])) return true
-        out.pop()
-      }
-      return false
-    }
-    return walk(tree.value) ? out : []
-  }
+  const pathIds = (id: Id | null | undefined) => path(id, (n) => n.id)
 
   function reset() {
     tree.value = []
