@@ -111,11 +111,11 @@ void Database::read(std::function<void(soci::session&)> job) {
 Stats Database::stats() const {
   Stats s;
   {
-    std::lock_guard lk(const_cast<std::mutex&>(wmu_));
+    std::lock_guard lk(wmu_);
     s.writeQueue = static_cast<int64_t>(wq_.size());
   }
   {
-    std::lock_guard lk(const_cast<std::mutex&>(rmu_));
+    std::lock_guard lk(rmu_);
     s.readQueue = static_cast<int64_t>(rq_.size());
   }
   s.readersBusy = readersBusy_.load();

@@ -68,12 +68,12 @@ class Database {
   Dialect dialect_;
   std::atomic<bool> stopping_{false};
 
-  std::mutex wmu_;
+  mutable std::mutex wmu_;
   std::condition_variable wcv_;
   std::deque<WriteJob> wq_;
   std::thread writer_;
 
-  std::mutex rmu_;
+  mutable std::mutex rmu_;
   std::condition_variable rcv_;
   std::deque<std::function<void(soci::session&)>> rq_;
   std::vector<std::thread> readers_;
