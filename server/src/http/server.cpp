@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <regex>
 #include <restinio/all.hpp>
@@ -71,6 +72,12 @@ restinio::http_status_line_t statusLine(int status) {
 }  // namespace
 
 struct Server::Impl {
+  // What the router knows of a route once, at start-up, instead of on every request.
+  struct Bound {
+    const Route& route;
+    Metrics::Series& series;
+    std::vector<std::string> params;
+  };
   ServerConfig cfg;
   AppContext& app;
   db::Database& db;
@@ -79,6 +86,7 @@ struct Server::Impl {
   Metrics metrics;
   StaticFiles files;
   Metrics::Series* staticSeries = nullptr;
+  std::deque<Bound> bound;  // deque: the handlers keep references to its elements
   std::unique_ptr<restinio::running_server_instance_t<restinio::http_server_t<traits_t>>> running;
 
   Impl(ServerConfig c, AppContext& a, db::Database& d, Routes& r, Authenticator au)
@@ -97,7 +105,8 @@ struct Server::Impl {
   }
 
   Request makeRequest(const restinio::request_handle_t& req,
-                      const restinio::router::route_params_t& params, const Route& rt) {
+                      const restinio::router::route_params_t& params, const Bound& b) {
+    const Route& rt = b.route;
     Request r;
     r.method = rt.method;
     r.path = std::string(req->header().path());
@@ -113,7 +122,7 @@ struct Server::Impl {
       std::string xff(h.get_field_or("X-Forwarded-For", ""));
       if (!xff.empty()) r.ip = xff.substr(0, xff.find(','));
     }
-    for (const auto& name : paramNames(rt.path)) r.params[name] = std::string(params[name]);
+    for (const auto& name : b.params) r.params[name] = std::string(params[name]);
     auto qp = restinio::parse_query<restinio::parse_query_traits::javascript_compatible>(h.query());
     for (const auto& [k, v] : qp) r.query[std::string(k)] = std::string(v);
     r.body = req->body();
@@ -159,12 +168,14 @@ struct Server::Impl {
     }
   }
 
-  void handle(const Route& rt, Metrics::Series& series, const restinio::request_handle_t& req,
+  void handle(const Bound& b, const restinio::request_handle_t& req,
               const restinio::router::route_params_t& params) {
+    const Route& rt = b.route;
+    Metrics::Series& series = b.series;
     auto start = clock_t_::now();
     auto r = std::make_shared<Request>();
     try {
-      *r = makeRequest(req, params, rt);
+      *r = makeRequest(req, params, b);
     } catch (const std::exception&) {
       Response resp =
           Response::problem(Problem(400, "malformed_request", "the query string is malformed"));
@@ -238,10 +249,10 @@ struct Server::Impl {
           .done();
     });
     for (auto& rt : routes.all()) {
-      Metrics::Series& series = metrics.series(rt.method, openApiPath(rt.path));
+      bound.push_back({rt, metrics.series(rt.method, openApiPath(rt.path)), paramNames(rt.path)});
       router->add_handler(methodOf(rt.method), rt.path,
-                          [this, &rt, &series](restinio::request_handle_t req, auto params) {
-                            handle(rt, series, req, params);
+                          [this, &b = bound.back()](restinio::request_handle_t req, auto params) {
+                            handle(b, req, params);
                             return restinio::request_accepted();
                           });
     }
