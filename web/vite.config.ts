@@ -6,10 +6,12 @@ import vue from '@vitejs/plugin-vue'
 /**
  * Multi-page layout. Each page is a separate SPA served under its own URL base:
  *   <name>/index.html  ->  dist/<name>/index.html, served at /<name>/
- * To add the phone app later: create web/m/index.html + src/m/main.ts and add
- * `{ name: 'm', base: '/m/' }` here.
+ * admin: the PC back office (Element Plus); m: the phone pages for citizens and site staff (Vant).
  */
-const pages: { name: string; base: string }[] = [{ name: 'admin', base: '/admin/' }]
+const pages: { name: string; base: string }[] = [
+  { name: 'admin', base: '/admin/' },
+  { name: 'm', base: '/m/' },
+]
 
 const API_TARGET = process.env.FANGYI_API ?? 'http://127.0.0.1:8080'
 
@@ -51,6 +53,7 @@ export default defineConfig({
     alias: {
       '@shared': fileURLToPath(new URL('./src/shared', import.meta.url)),
       '@admin': fileURLToPath(new URL('./src/admin', import.meta.url)),
+      '@m': fileURLToPath(new URL('./src/m', import.meta.url)),
     },
   },
   define: {
@@ -74,6 +77,8 @@ export default defineConfig({
         manualChunks(id) {
           if (id.includes('node_modules')) {
             if (id.includes('element-plus') || id.includes('@element-plus')) return 'element-plus'
+            if (id.includes('/vant/') || id.includes('@vant')) return 'vant'
+            if (id.includes('echarts') || id.includes('zrender')) return 'echarts'
             return 'vendor'
           }
           return undefined
