@@ -16,6 +16,7 @@
 #include "modules/iam/service.h"
 #include "modules/notify/service.h"
 #include "modules/region/service.h"
+#include "modules/vaccination/service.h"
 
 namespace fy::app {
 
@@ -28,8 +29,12 @@ std::string dbUrl(const Options& o) {
 AppContext makeContext(const Options& o) {
   crypto::init();
   fs::create_directories(o.dataDir);
-  return AppContext{db::dialectOf(dbUrl(o)),
-                    crypto::Vault(crypto::loadOrCreateMasterKey(o.dataDir)), o.dataDir, o.testMode};
+  AppContext app{db::dialectOf(dbUrl(o)), crypto::Vault(crypto::loadOrCreateMasterKey(o.dataDir)),
+                 o.dataDir};
+  app.testMode = o.testMode;
+  app.publicUrl = o.publicUrl.empty() ? "http://" + o.listen : o.publicUrl;
+  while (!app.publicUrl.empty() && app.publicUrl.back() == '/') app.publicUrl.pop_back();
+  return app;
 }
 
 void prepareSchema(db::Database& db) {
@@ -82,11 +87,17 @@ int serve(const Options& o) {
         db, app, notify::makeLogSender((fs::path(o.dataDir) / "sms-outbox.log").string()));
     sms->start();
   }
+  std::unique_ptr<vax::Jobs> jobs;
+  if (!o.noJobs) {
+    jobs = std::make_unique<vax::Jobs>(db, app);
+    jobs->start();
+  }
 
   int sig = 0;
   sigwait(&stopSignals, &sig);
   spdlog::info("signal {} received, shutting down", sig);
   if (sms) sms->stop();
+  if (jobs) jobs->stop();
   server.stop();
   db.stop();
   spdlog::info("stopped");

@@ -13,6 +13,8 @@ struct Options {
   bool trustProxy = false;
   bool testMode = false;
   bool noSmsDispatch = false;
+  bool noJobs = false;
+  std::string publicUrl;
   std::string username, password, city = "演示市";
 };
 

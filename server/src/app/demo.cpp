@@ -8,6 +8,7 @@
 #include "db/soci.h"
 #include "modules/iam/service.h"
 #include "modules/region/service.h"
+#include "modules/vaccination/service.h"
 
 namespace fy::app {
 
@@ -80,17 +81,33 @@ int demoData(const Options& o) {
   auto all = iam::allPermissionCodes();
   std::vector<std::string> district;
   for (const auto& c : all)
-    if (c != "notify:template:update") district.push_back(c);
+    if (c != "notify:template:update" && c != "vax:setting:update" &&
+        c.rfind("vax:vaccine:", 0) != 0)
+      district.push_back(c);
+  district.push_back("vax:vaccine:list");
   int64_t districtRole =
       iam::createRoleUnchecked(*sql, actor, "区管理员", "district_admin", city.id, district);
   int64_t streetRole = iam::createRoleUnchecked(
       *sql, actor, "街道管理员", "street_admin", city.id,
-      codes({"iam:user:list", "iam:user:create", "iam:user:update", "iam:user:status",
-             "iam:user:reset-password", "iam:user:grant", "iam:user:move", "iam:role:list",
-             "iam:login-log:list", "audit:log:list", "region:node:list", "region:node:create",
-             "region:node:update", "region:node:status", "notify:sms:list"}));
-  int64_t gridRole = iam::createRoleUnchecked(*sql, actor, "网格管理员", "grid_admin", city.id,
-                                              codes({"region:node:list", "iam:user:list"}));
+      codes({"iam:user:list",      "iam:user:create",         "iam:user:update",
+             "iam:user:status",    "iam:user:reset-password", "iam:user:grant",
+             "iam:user:move",      "iam:role:list",           "iam:login-log:list",
+             "audit:log:list",     "region:node:list",        "region:node:create",
+             "region:node:update", "region:node:status",      "notify:sms:list",
+             "vax:link:list",      "vax:link:rotate",         "vax:vaccine:list",
+             "vax:site:list",      "vax:site:create",         "vax:site:update",
+             "vax:site:status",    "vax:staff:list",          "vax:staff:create",
+             "vax:staff:status",   "vax:staff:passcode",      "vax:slot:list",
+             "vax:slot:create",    "vax:slot:update",         "vax:slot:status",
+             "vax:slot:quota",     "vax:booking:list",        "vax:booking:update",
+             "vax:booking:cancel", "vax:booking:vaccinate",   "vax:booking:checkin",
+             "vax:booking:grid",   "vax:booking:export",      "vax:booking:import",
+             "vax:stat:region",    "vax:stat:grid",           "vax:stat:export",
+             "vax:stat:board"}));
+  int64_t gridRole =
+      iam::createRoleUnchecked(*sql, actor, "网格管理员", "grid_admin", city.id,
+                               codes({"region:node:list", "iam:user:list", "vax:booking:list",
+                                      "vax:stat:region", "vax:stat:grid"}));
 
   struct Account {
     std::string username, nickname, phone, region, role;
@@ -138,11 +155,14 @@ int demoData(const Options& o) {
       }
     }
   }
+  auto staff = vax::seedDemo(*sql, app, root);
   tx.commit();
   std::cout << "demo data created: 1 city, 2 districts, 6 streets, 20 grids.\n"
             << "accounts (password " << pw << " for all):\n";
   for (const auto& a : printed)
     std::cout << "  " << a.username << "\t" << a.role << "\t" << a.region << "\n";
+  std::cout << "vaccination demo: sites, slots for the next days, past doses for statistics.\n"
+            << "site staff sign-in at /m/site: " << staff << "\n";
   return 0;
 }
 

@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   serve->add_flag("--test-mode", opt.testMode,
                   "TESTS ONLY: captcha answer 'test' accepted, clock can be shifted");
   serve->add_flag("--no-sms-dispatch", opt.noSmsDispatch, "do not run the SMS outbox sender here");
+  serve->add_flag("--no-jobs", opt.noJobs,
+                  "do not run automatic release and reminders here (another node does)");
+  serve->add_option("--public-url", opt.publicUrl, "base URL of public links and QR codes")
+      ->envname("FANGYI_PUBLIC_URL");
 
   auto* migrate = cli.add_subcommand("migrate", "apply database migrations");
   common(migrate);

@@ -7,6 +7,7 @@
 #include "modules/iam/service.h"
 #include "modules/notify/service.h"
 #include "modules/region/service.h"
+#include "modules/vaccination/service.h"
 
 namespace fy::app {
 
@@ -31,6 +32,7 @@ void registerAll(http::Routes& routes) {
   region::registerRoutes(routes);
   audit::registerRoutes(routes);
   notify::registerRoutes(routes);
+  vax::registerRoutes(routes);
   registerTestRoutes(routes);
 }
 

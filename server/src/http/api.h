@@ -32,6 +32,7 @@ struct Request {
   std::map<std::string, std::string> params;
   std::map<std::string, std::string> cookies;
   std::string csrfHeader;
+  std::string idempotencyKey;  // Idempotency-Key header (at most 128 characters)
   std::string contentType;
   std::string body;
   std::string ip;

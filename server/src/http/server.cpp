@@ -115,6 +115,8 @@ struct Server::Impl {
     r.requestId = safeRequestId(rid) ? rid : crypto::randomToken(9);
     r.cookies = parseCookies(h.get_field_or(restinio::http_field::cookie, ""));
     r.csrfHeader = std::string(h.get_field_or("X-CSRF-Token", ""));
+    std::string idem(h.get_field_or("Idempotency-Key", ""));
+    if (idem.size() <= 128) r.idempotencyKey = idem;
     r.contentType = std::string(h.get_field_or(restinio::http_field::content_type, ""));
     r.userAgent = std::string(h.get_field_or(restinio::http_field::user_agent, "")).substr(0, 200);
     r.ip = req->remote_endpoint().address().to_string();
@@ -159,7 +161,8 @@ struct Server::Impl {
           what.find("duplicate key") != std::string::npos)
         return Response::problem(
             Problem::conflict("duplicate", "a record with the same key exists"), rid);
-      spdlog::error("[{}] database error: {}", rid, what);
+      // SOCI appends the bound values after " with :"; they may be personal data.
+      spdlog::error("[{}] database error: {}", rid, what.substr(0, what.find(" with :")));
       return Response::problem(
           Problem(503, "database_error", "the database could not complete the request"), rid);
     } catch (const std::exception& ex) {

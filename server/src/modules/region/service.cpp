@@ -25,6 +25,14 @@ nlohmann::json toJson(const Node& n) {
 
 std::optional<Node> find(soci::session& sql, int64_t id) { return repo::byId(sql, id); }
 
+std::vector<Node> subtree(soci::session& sql, const std::string& path) {
+  return repo::subtree(sql, path);
+}
+
+std::optional<Node> byLinkToken(soci::session& sql, const std::string& token) {
+  return repo::byLinkToken(sql, token);
+}
+
 Node findInScope(soci::session& sql, const Principal& p, int64_t id) {
   auto n = repo::byId(sql, id);
   if (!n || !p.inScope(n->path)) throw Problem::notFound("region " + std::to_string(id));

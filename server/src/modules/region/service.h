@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/principal.h"
 
@@ -45,6 +46,9 @@ std::optional<Node> find(soci::session& sql, int64_t id);
 // The node if it lies inside the account's subtree; 404 otherwise, so that an account
 // cannot even learn that a record outside its scope exists.
 Node findInScope(soci::session& sql, const Principal& p, int64_t id);
+// Every node under (and including) `path`, ordered by level, sort order and id.
+std::vector<Node> subtree(soci::session& sql, const std::string& path);
+std::optional<Node> byLinkToken(soci::session& sql, const std::string& token);
 
 Node createRoot(soci::session& sql, const Actor& actor, const NodeInput& in);
 Node createChild(soci::session& sql, const Principal& p, const Actor& actor, int64_t parentId,

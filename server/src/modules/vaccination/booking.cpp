@@ -1,0 +1,585 @@
+// Bookings: citizen booking and self-service (V6–V8), records work (V9), site work (V12, V13).
+#include <algorithm>
+#include <cctype>
+
+#include "app/context.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "modules/audit/service.h"
+#include "modules/notify/service.h"
+#include "modules/vaccination/internal.h"
+#include "modules/vaccination/repo.h"
+#include "modules/vaccination/rules.h"
+
+namespace fy::vax {
+
+namespace {
+
+std::string upperTrim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  std::string out = s.substr(b, e - b + 1);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+idnum::Date toDate(const std::string& day) {
+  idnum::Date d{0, 0, 0};
+  std::sscanf(day.c_str(), "%d-%d-%d", &d.y, &d.m, &d.d);
+  return d;
+}
+
+std::string idHash(AppContext& app, const std::string& normalized) {
+  return app.vault.blindIndex("id:" + normalized);
+}
+
+std::string phoneHash(AppContext& app, const std::string& phone) {
+  return app.vault.blindIndex("phone:" + phone);
+}
+
+std::string tailRev(const std::string& normalized, size_t n) {
+  std::string tail = normalized.size() > n ? normalized.substr(normalized.size() - n) : normalized;
+  return std::string(tail.rbegin(), tail.rend());
+}
+
+bool validPhone(idnum::DocType t, const std::string& phone) {
+  if (idnum::isValidMobile(phone)) return true;
+  if (t == idnum::DocType::ResidentId) return false;
+  // Foreigners may give a number of their own country.
+  if (phone.size() < 6 || phone.size() > 20) return false;
+  return std::all_of(phone.begin() + (phone[0] == '+' ? 1 : 0), phone.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string window(const Booking& b) {
+  return b.day + " " + rules::hm(b.startMin) + "-" + rules::hm(b.endMin);
+}
+
+std::map<std::string, std::string> smsVars(const Booking& b) {
+  return {{"name", b.name},    {"vaccine", b.vaccineName}, {"dose", std::to_string(b.doseNo)},
+          {"time", window(b)}, {"site", b.siteName},       {"code", b.code}};
+}
+
+void sms(soci::session& sql, AppContext& app, const Booking& b, const std::string& tmpl,
+         std::map<std::string, std::string> extra = {}) {
+  if (b.phoneEnc.empty()) return;
+  auto vars = smsVars(b);
+  for (auto& [k, v] : extra) vars[k] = v;
+  notify::enqueue(sql, app, app.vault.open(b.phoneEnc), tmpl, vars, b.regionPath);
+}
+
+// What the audit trail keeps of a booking: never the ID number or phone in clear.
+json auditJson(const Booking& b) {
+  return {{"code", b.code},
+          {"name", b.name},
+          {"idMasked", b.idMask},
+          {"phoneMasked", b.phoneMask},
+          {"vaccineId", b.vaccineId},
+          {"doseNo", b.doseNo},
+          {"slotId", b.slotId ? json(*b.slotId) : json()},
+          {"gridId", b.gridId},
+          {"status", b.status},
+          {"cancelBy", b.cancelBy ? json(*b.cancelBy) : json()},
+          {"checkedIn", b.checkedInAt.has_value()},
+          {"vaccinated", b.vaccinatedAt.has_value()},
+          {"lotNo", b.lotNo},
+          {"vaccinator", b.vaccinator}};
+}
+
+Booking reload(soci::session& sql, int64_t id) { return *repo::booking(sql, id); }
+
+void recordChange(soci::session& sql, const Actor& a, const std::string& action,
+                  const Booking& before, const Booking& after, const std::string& summary) {
+  audit::record(sql, a,
+                {action, "vax_booking", after.id, after.regionPath, summary,
+                 before.id ? auditJson(before) : json(), auditJson(after)});
+}
+
+// A cancelled booking gives its place back at once, so the same day's vaccine is offered again.
+void afterCancel(soci::session& sql, const Booking& b, bool released) {
+  int64_t now = Clock::nowMs();
+  if (b.slotId) repo::givePlaceBack(sql, *b.slotId, now);
+  repo::bumpGrid(sql, b.gridId, b.vaccineId, b.doseNo, -1, 0);
+  if (released) repo::bumpDay(sql, b.streetId, rules::localDay(now), 0, 0, 1);
+}
+
+region::Node requireGrid(soci::session& sql, int64_t gridId, const std::string& underPath) {
+  auto g = region::find(sql, gridId);
+  if (!g || g->level != region::kGrid || !g->enabled || g->path.rfind(underPath, 0) != 0)
+    throw Problem::invalidField("gridId", "not_in_region", "choose a grid (网格) of this region");
+  return *g;
+}
+
+void moveGrid(soci::session& sql, Booking& b, const region::Node& grid) {
+  if (grid.id == b.gridId) return;
+  int booked = b.active() ? 1 : 0, vaccinated = b.vaccinatedAt ? 1 : 0;
+  repo::bumpGrid(sql, b.gridId, b.vaccineId, b.doseNo, -booked, -vaccinated);
+  repo::bumpGrid(sql, grid.id, b.vaccineId, b.doseNo, booked, vaccinated);
+  b.gridId = grid.id;
+  b.streetId = grid.parentId;
+  b.regionPath = grid.path;
+}
+
+std::string districtPathOf(soci::session& sql, const Booking& b) {
+  auto street = region::find(sql, b.streetId);
+  if (!street) return b.regionPath;
+  auto district = region::find(sql, street->parentId);
+  return district ? district->path : street->path;
+}
+
+Booking personBooking(soci::session& sql, AppContext& app, const std::string& code,
+                      const std::string& idNumber) {
+  auto b = repo::bookingByCode(sql, code);
+  if (!b || b->idHash != idHash(app, upperTrim(idNumber)))
+    throw Problem(404, "not_found", "no booking matches this code and ID number");
+  return *b;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ people
+
+Person parsePerson(const std::string& idType, const std::string& idNumber,
+                   const std::optional<std::string>& birthDate) {
+  auto type = idnum::docTypeFromString(idType);
+  if (!type) throw Problem::invalidField("idType", "invalid", "use id_card, passport or other");
+  std::string today = rules::localDay(Clock::nowMs());
+  auto parsed = idnum::parse(*type, idNumber, toDate(today));
+  if (auto* err = std::get_if<idnum::Error>(&parsed))
+    throw Problem(422, "invalid_id_number", "idNumber: " + err->message,
+                  {{"idNumber", err->code, err->message}});
+  const auto& ok = std::get<idnum::Parsed>(parsed);
+  Person p;
+  p.docType = *type;
+  p.idNumber = ok.normalized;
+  if (ok.birth) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", ok.birth->y, ok.birth->m, ok.birth->d);
+    p.birthDate = buf;
+  } else {
+    if (!birthDate)
+      throw Problem::invalidField("birthDate", "required", "give the date of birth (YYYY-MM-DD)");
+    idnum::Date d = toDate(*birthDate);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.y, d.m, d.d);
+    if (!idnum::isValidDate(d) || buf != *birthDate || *birthDate > today)
+      throw Problem::invalidField("birthDate", "invalid_date", "give a real date (YYYY-MM-DD)");
+    p.birthDate = *birthDate;
+  }
+  p.sex = ok.sex == 'M' ? "M" : ok.sex == 'F' ? "F" : "";
+  return p;
+}
+
+int ageOf(const Person& p, const std::string& onDay) {
+  return idnum::ageOn(toDate(p.birthDate), toDate(onDay));
+}
+
+KeywordMatch matchKeyword(AppContext& app, const std::string& keyword) {
+  KeywordMatch m;
+  std::string k = upperTrim(keyword);
+  bool digits = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == 'X';
+  });
+  bool alnum = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+  });
+  if (digits && k.size() == 11 && k[0] == '1' && k.find('X') == std::string::npos)
+    m.phoneHash = phoneHash(app, k);
+  else if (digits && k.size() == 18 &&
+           std::holds_alternative<idnum::Parsed>(
+               idnum::parse(idnum::DocType::ResidentId, k, toDate("2100-01-01"))))
+    m.idHash = idHash(app, k);
+  else if (digits && k.size() == 18)
+    m.code = k;
+  else if (alnum && k.size() >= 4 && k.size() <= 6)
+    m.idTailRev = std::string(k.rbegin(), k.rend());
+  else if (alnum && k.size() > 6)
+    m.idHash = idHash(app, k);  // a passport or other document number
+  else
+    m.name = keyword;
+  return m;
+}
+
+// ------------------------------------------------------------------ JSON
+
+json adminJson(const Booking& b, int64_t now) {
+  auto opt = [](const std::optional<int64_t>& v) { return v ? json(*v) : json(); };
+  return {{"id", b.id},
+          {"code", b.code},
+          {"type", b.type},
+          {"name", b.name},
+          {"idType", b.idType},
+          {"idMasked", b.idMask},
+          {"phoneMasked", b.phoneMask},
+          {"age", b.birthDate.empty()
+                      ? json()
+                      : json(idnum::ageOn(toDate(b.birthDate), toDate(rules::localDay(now))))},
+          {"sex", b.sex},
+          {"nationality", b.nationality},
+          {"vaccineId", b.vaccineId},
+          {"vaccineName", b.vaccineName},
+          {"doses", b.vaccineDoses},
+          {"doseNo", b.doseNo},
+          {"slotId", opt(b.slotId)},
+          {"date", b.day},
+          {"startTime", rules::hm(b.startMin)},
+          {"endTime", rules::hm(b.endMin)},
+          {"siteId", opt(b.siteId)},
+          {"siteName", b.siteName},
+          {"streetId", b.streetId},
+          {"streetName", b.streetName},
+          {"gridId", b.gridId},
+          {"gridName", b.gridName},
+          {"remark", b.remark},
+          {"status", b.status},
+          {"cancelBy", b.cancelBy ? json(*b.cancelBy) : json()},
+          {"cancelReason", b.cancelReason},
+          {"checkedIn", b.checkedInAt.has_value()},
+          {"checkedInAt", opt(b.checkedInAt)},
+          {"vaccinated", b.vaccinatedAt.has_value()},
+          {"vaccinatedAt", opt(b.vaccinatedAt)},
+          {"lotNo", b.lotNo},
+          {"vaccinator", b.vaccinator},
+          {"releaseAt", opt(b.releaseAt)},
+          {"source", b.source},
+          {"proxyName", b.proxyName},
+          {"admissible", b.active() && !b.vaccinatedAt && b.slotId &&
+                             rules::admissible(now, b.startsAt, b.endsAt)},
+          {"windowFrom", b.startsAt - rules::kAdmitMargin},
+          {"windowTo", b.endsAt + rules::kAdmitMargin},
+          {"createdAt", b.createdAt}};
+}
+
+json publicJson(const Booking& b, int64_t now) {
+  json j = adminJson(b, now);
+  for (const char* k : {"id", "slotId", "siteId", "streetId", "releaseAt", "source", "windowFrom",
+                        "windowTo", "admissible"})
+    j.erase(k);
+  j["siteAddress"] = b.siteAddress;
+  j["vaccineNameEn"] = b.vaccineNameEn;
+  j["canCancel"] = b.active() && !b.checkedInAt && !b.vaccinatedAt;
+  return j;
+}
+
+// ------------------------------------------------------------------ citizen
+
+bool personHasDose(soci::session& sql, const std::string& hash) {
+  for (const auto& b : repo::bookingsOfPerson(sql, hash))
+    if (b.vaccinatedAt) return true;
+  return false;
+}
+
+namespace {
+std::vector<rules::Dose> history(const std::vector<Booking>& all, int64_t vaccineId) {
+  std::vector<rules::Dose> out;
+  for (const auto& b : all)
+    if (b.vaccineId == vaccineId && b.active())
+      out.push_back({b.doseNo, b.vaccinatedAt, true, b.code, b.day});
+  return out;
+}
+}  // namespace
+
+json eligibilityJson(soci::session& sql, AppContext& app, const Person& person) {
+  Settings st = loadSettings(sql);
+  std::string today = rules::localDay(Clock::nowMs());
+  auto all = repo::bookingsOfPerson(sql, idHash(app, person.idNumber));
+  json vaccines = json::array();
+  for (const auto& v : repo::vaccines(sql, true)) {
+    auto h = history(all, v.id);
+    auto e = rules::eligibility(v, h, ageOf(person, today), st, today);
+    json done = json::array(), active = json::array();
+    for (const auto& d : h) {
+      if (d.vaccinatedAt)
+        done.push_back({{"doseNo", d.doseNo}, {"vaccinatedAt", *d.vaccinatedAt}});
+      else
+        active.push_back({{"doseNo", d.doseNo}, {"code", d.code}, {"date", d.day}});
+    }
+    // Interval rules are judged against each slot's date when booking; today's judgement
+    // only tells the citizen the earliest day.
+    bool eligible = e.eligible || e.reason == "interval_not_met";
+    vaccines.push_back({{"vaccineId", v.id},
+                        {"vaccineName", v.name},
+                        {"vaccineNameEn", v.nameEn},
+                        {"doses", v.doses},
+                        {"done", done},
+                        {"active", active},
+                        {"nextDose", e.nextDose},
+                        {"eligible", eligible},
+                        {"reason", e.reason.empty() ? json() : json(e.reason)},
+                        {"earliestDate", e.earliestDay ? json(*e.earliestDay) : json()},
+                        {"dueDate", e.dueDay ? json(*e.dueDay) : json()}});
+  }
+  return {{"age", ageOf(person, today)},
+          {"minAge", st.minAge},
+          {"maxAge", st.maxAge},
+          {"vaccines", vaccines}};
+}
+
+Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInput& in) {
+  std::string hash = idHash(app, in.person.idNumber);
+  std::optional<std::string> idem;
+  if (in.idemKey) {
+    // Keyed by the person too, so a guessed key never returns someone else's booking.
+    idem = crypto::tokenHash(*in.idemKey + "|" + hash);
+    if (auto prior = repo::bookingByIdem(sql, *idem)) return *prior;
+  }
+  auto link = resolveLink(sql, in.token);
+  if (!link) throw Problem(404, "link_not_found", "this booking link does not exist");
+  auto slot = repo::slot(sql, in.slotId);
+  if (!slot) throw Problem(404, "slot_not_found", "slot not found");
+  bool typeOk = link->kind == "group" ? slot->type == "group" : slot->type != "group";
+  if (!typeOk || slot->regionPath.rfind(link->region.path, 0) != 0)
+    throw Problem::conflict("slot_closed", "this slot cannot be booked through this link");
+  if (!in.consent)
+    throw Problem(422, "consent_required", "accept the vaccination notice (接种须知) first",
+                  {{"consent", "required", "must be true"}});
+  region::Node grid = requireGrid(sql, in.gridId, link->region.path);
+  if (!validPhone(in.person.docType, in.person.phone))
+    throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
+  int64_t now = Clock::nowMs();
+  if (slot->locked || now >= slot->endsAt)
+    throw Problem::conflict("slot_closed", "booking for this slot has closed");
+
+  Settings st = loadSettings(sql);
+  Vaccine v = requireVaccine(sql, slot->vaccineId);
+  auto e = rules::eligibility(v, history(repo::bookingsOfPerson(sql, hash), v.id),
+                              ageOf(in.person, slot->day), st, slot->day);
+  if (e.reason == "already_booked")
+    throw Problem::conflict("already_booked",
+                            "this person already holds an active booking for dose " +
+                                std::to_string(e.nextDose) + " of this vaccine");
+  if (!e.eligible)
+    throw Problem(
+        422, "not_eligible", "not eligible: " + e.reason,
+        {{"idNumber", e.reason, e.earliestDay ? "earliest date " + *e.earliestDay : e.reason}});
+  if (in.doseNo != e.nextDose)
+    throw Problem(422, "not_eligible",
+                  "the next dose for this person is " + std::to_string(e.nextDose),
+                  {{"doseNo", "dose_order", "book dose " + std::to_string(e.nextDose)}});
+  if (!repo::takePlace(sql, slot->id, now))
+    throw Problem::conflict("slot_full", "no places are left in this slot");
+
+  Booking b;
+  b.code = crypto::randomDigits(18);
+  b.type = slot->type;
+  b.slotId = slot->id;
+  b.siteId = slot->siteId;
+  b.vaccineId = v.id;
+  b.doseNo = in.doseNo;
+  b.streetId = grid.parentId;
+  b.gridId = grid.id;
+  b.regionPath = grid.path;
+  b.day = slot->day;
+  b.startMin = slot->startMin;
+  b.endMin = slot->endMin;
+  b.startsAt = slot->startsAt;
+  b.endsAt = slot->endsAt;
+  b.name = in.person.name;
+  b.idType = std::string(idnum::toString(in.person.docType));
+  b.idEnc = app.vault.seal(in.person.idNumber);
+  b.idHash = hash;
+  b.idTail = tailRev(in.person.idNumber, 6);
+  b.idMask = idnum::mask(in.person.idNumber);
+  b.birthDate = in.person.birthDate;
+  b.sex = in.person.sex;
+  b.phoneEnc = app.vault.seal(in.person.phone);
+  b.phoneHash = phoneHash(app, in.person.phone);
+  b.phoneMask = idnum::maskPhone(in.person.phone);
+  if (!in.person.address.empty()) b.addressEnc = app.vault.seal(in.person.address);
+  b.nationality = in.person.nationality;
+  if (!in.proxyName.empty()) {
+    b.proxyName = in.proxyName;
+    b.proxyEnc = app.vault.seal(json({{"name", in.proxyName},
+                                      {"phone", in.proxyPhone},
+                                      {"idNumber", in.proxyId},
+                                      {"relation", in.proxyRelation}})
+                                    .dump());
+  }
+  b.status = "booked";
+  b.releaseAt = rules::releaseAt(now, slot->startsAt, st.releaseMinutes(slot->type));
+  b.remindAt = rules::remindAt(now, slot->day);
+  b.source = "online";
+  b.idemKey = idem;
+  b.createdAt = b.updatedAt = now;
+  b.id = repo::insertBooking(sql, b);
+  repo::bumpGrid(sql, grid.id, v.id, b.doseNo, 1, 0);
+  repo::bumpDay(sql, b.streetId, rules::localDay(now), 1, 0, 0);
+  Booking saved = reload(sql, b.id);
+  sms(sql, app, saved, "vax_booked");
+  recordChange(sql, a, "create", Booking{}, saved, "预约 " + saved.vaccineName);
+  return saved;
+}
+
+std::vector<Booking> lookup(soci::session& sql, AppContext& app,
+                            const std::optional<std::string>& code, const std::string& idNumber,
+                            const std::optional<std::string>& phone) {
+  std::string hash = idHash(app, upperTrim(idNumber));
+  if (code) {
+    personBooking(sql, app, *code, idNumber);
+    return repo::bookingsOfPerson(sql, hash);
+  }
+  auto all = repo::bookingsOfPerson(sql, hash);
+  std::string ph = phoneHash(app, phone.value_or(""));
+  bool match =
+      std::any_of(all.begin(), all.end(), [&](const Booking& b) { return b.phoneHash == ph; });
+  if (!match) throw Problem(404, "not_found", "no booking matches this ID number and phone");
+  return all;
+}
+
+Booking citizenCancel(soci::session& sql, AppContext& app, const Actor& a, const std::string& code,
+                      const std::string& idNumber) {
+  Booking b = personBooking(sql, app, code, idNumber);
+  if (!repo::cancel(sql, b.id, "citizen", "本人取消", false, Clock::nowMs()))
+    throw Problem::conflict("not_cancellable",
+                            "only a booking not yet checked in or vaccinated can be cancelled");
+  afterCancel(sql, b, false);
+  Booking after = reload(sql, b.id);
+  recordChange(sql, a, "cancel", b, after, "本人取消预约");
+  return after;
+}
+
+Booking citizenProfile(soci::session& sql, AppContext& app, const Actor& a, const std::string& code,
+                       const std::string& idNumber, int64_t gridId, const std::string& phone) {
+  Booking b = personBooking(sql, app, code, idNumber);
+  if (personHasDose(sql, b.idHash))
+    throw Problem::conflict("first_dose_given",
+                            "details can no longer be changed once the first dose is given");
+  if (!b.active()) throw Problem::conflict("not_active", "this booking is no longer active");
+  auto type = idnum::docTypeFromString(b.idType).value_or(idnum::DocType::Other);
+  if (!validPhone(type, phone))
+    throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
+  Booking before = b;
+  moveGrid(sql, b, requireGrid(sql, gridId, districtPathOf(sql, b)));
+  b.phoneEnc = app.vault.seal(phone);
+  b.phoneHash = phoneHash(app, phone);
+  b.phoneMask = idnum::maskPhone(phone);
+  b.updatedAt = Clock::nowMs();
+  repo::updatePerson(sql, b);
+  Booking after = reload(sql, b.id);
+  recordChange(sql, a, "update", before, after, "本人修改资料");
+  return after;
+}
+
+// ------------------------------------------------------------------ records (admin)
+
+Booking bookingInScope(soci::session& sql, const Principal& p, int64_t id) {
+  auto b = repo::booking(sql, id);
+  if (!b || !p.inScope(b->regionPath)) throw Problem::notFound("booking");
+  return *b;
+}
+
+Booking adminUpdate(soci::session& sql, AppContext& app, const Principal& p, const Actor& a,
+                    int64_t id, const PersonEdit& e) {
+  Booking b = bookingInScope(sql, p, id);
+  if (p.regionLevel > region::kDistrict && personHasDose(sql, b.idHash))
+    throw Problem::conflict("first_dose_given",
+                            "the first dose is given: only a district-level account may edit");
+  auto type = idnum::docTypeFromString(b.idType).value_or(idnum::DocType::Other);
+  if (!validPhone(type, e.phone))
+    throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
+  Booking before = b;
+  moveGrid(sql, b, requireGrid(sql, e.gridId, p.regionPath));
+  b.name = e.name;
+  b.phoneEnc = app.vault.seal(e.phone);
+  b.phoneHash = phoneHash(app, e.phone);
+  b.phoneMask = idnum::maskPhone(e.phone);
+  b.updatedAt = Clock::nowMs();
+  repo::updatePerson(sql, b);
+  Booking after = reload(sql, id);
+  recordChange(sql, a, "update", before, after, "修改预约资料");
+  return after;
+}
+
+Booking adminChangeGrid(soci::session& sql, const Principal& p, const Actor& a, int64_t id,
+                        int64_t gridId) {
+  Booking b = bookingInScope(sql, p, id);
+  Booking before = b;
+  moveGrid(sql, b, requireGrid(sql, gridId, p.regionPath));
+  b.updatedAt = Clock::nowMs();
+  repo::updatePerson(sql, b);
+  Booking after = reload(sql, id);
+  recordChange(sql, a, "grid", before, after,
+               "修改网格 " + before.gridName + " → " + after.gridName);
+  return after;
+}
+
+Booking adminCancel(soci::session& sql, AppContext& app, const Principal& p, const Actor& a,
+                    int64_t id, const std::string& reason) {
+  Booking b = bookingInScope(sql, p, id);
+  std::string why = reason.empty() ? "管理员取消" : reason;
+  if (!repo::cancel(sql, id, "admin", why, false, Clock::nowMs()))
+    throw Problem::conflict("not_cancellable",
+                            "only a booking not yet checked in or vaccinated can be cancelled");
+  afterCancel(sql, b, false);
+  Booking after = reload(sql, id);
+  sms(sql, app, after, "vax_cancelled", {{"reason", why}});
+  recordChange(sql, a, "cancel", b, after, "取消预约：" + why);
+  return after;
+}
+
+json reveal(soci::session& sql, AppContext& app, const Principal& p, const Actor& a, int64_t id) {
+  Booking b = bookingInScope(sql, p, id);
+  audit::record(
+      sql, a,
+      {"reveal", "vax_booking", id, b.regionPath, "查看身份证号和手机号", nullptr, nullptr});
+  return {{"idNumber", app.vault.open(b.idEnc)},
+          {"phone", b.phoneEnc.empty() ? "" : app.vault.open(b.phoneEnc)}};
+}
+
+// ------------------------------------------------------------------ site work
+
+namespace {
+void requireWindow(const Booking& b, int64_t now) {
+  if (!b.slotId || !rules::admissible(now, b.startsAt, b.endsAt))
+    throw Problem::conflict("not_admissible",
+                            "admission is from 2 hours before to 2 hours after " + window(b));
+}
+}  // namespace
+
+Booking checkIn(soci::session& sql, const Actor& a, const Booking& b, bool enforceWindow) {
+  int64_t now = Clock::nowMs();
+  if (!b.active()) throw Problem::conflict("not_active", "this booking was cancelled");
+  if (b.checkedInAt || b.vaccinatedAt)
+    throw Problem::conflict("already_checked_in", "this booking is already checked in");
+  if (enforceWindow) requireWindow(b, now);
+  if (!repo::checkIn(sql, b.id, now))
+    throw Problem::conflict("not_active", "this booking changed meanwhile");
+  Booking after = reload(sql, b.id);
+  recordChange(sql, a, "checkin", b, after, "入口登记");
+  return after;
+}
+
+Booking vaccinate(soci::session& sql, const Actor& a, const Booking& b, const Vaccination& v,
+                  bool enforceWindow) {
+  int64_t now = Clock::nowMs();
+  if (!b.active()) throw Problem::conflict("not_active", "this booking was cancelled");
+  if (b.vaccinatedAt) throw Problem::conflict("already_vaccinated", "already marked vaccinated");
+  if (enforceWindow) requireWindow(b, now);
+  int64_t at = v.at.value_or(now);
+  if (at > now + rules::kMinute || at < now - 7 * rules::kDay)
+    throw Problem::invalidField("vaccinatedAt", "out_of_range",
+                                "the time must lie within the last 7 days");
+  if (!repo::vaccinate(sql, b.id, at, v.lotNo, v.vaccinator, now))
+    throw Problem::conflict("not_active", "this booking changed meanwhile");
+  repo::bumpGrid(sql, b.gridId, b.vaccineId, b.doseNo, 0, 1);
+  repo::bumpDay(sql, b.streetId, rules::localDay(at), 0, 1, 0);
+  if (b.slotId) repo::bumpSlotVaccinated(sql, *b.slotId, 1);
+  Booking after = reload(sql, b.id);
+  recordChange(sql, a, "vaccinate", b, after, "接种完成 批号 " + v.lotNo);
+  return after;
+}
+
+Booking notVaccinated(soci::session& sql, const Actor& a, const Booking& b,
+                      const std::string& reason, const std::string& note) {
+  if (!b.active() || b.vaccinatedAt)
+    throw Problem::conflict("not_active", "only an active booking not yet vaccinated");
+  std::string why = note.empty() ? reason : reason + "：" + note;
+  if (!repo::cancel(sql, b.id, "site", why, true, Clock::nowMs()))
+    throw Problem::conflict("not_active", "this booking changed meanwhile");
+  afterCancel(sql, b, false);
+  Booking after = reload(sql, b.id);
+  recordChange(sql, a, "not_vaccinated", b, after, "未接种：" + why);
+  return after;
+}
+
+}  // namespace fy::vax

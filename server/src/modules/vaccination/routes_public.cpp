@@ -1,0 +1,222 @@
+// Citizen routes (V4–V8): no sign-in; what they reveal is bounded by what the caller proves.
+#include "app/context.h"
+#include "common/clock.h"
+#include "common/qr.h"
+#include "http/api.h"
+#include "http/json_in.h"
+#include "modules/vaccination/internal.h"
+#include "modules/vaccination/repo.h"
+#include "modules/vaccination/rules.h"
+#include "modules/vaccination/service.h"
+
+namespace fy::vax {
+
+namespace {
+
+using http::Ctx;
+using http::Response;
+
+Link requireLink(Ctx& c, const std::string& token) {
+  auto link = resolveLink(c.sql, token);
+  if (!link) throw Problem(404, "link_not_found", "this booking link does not exist");
+  return *link;
+}
+
+Response image(std::string body, const char* type) {
+  Response r;
+  r.contentType = type;
+  r.body = std::move(body);
+  return r;
+}
+
+Response qrResponse(const std::string& text, bool png) {
+  return png ? image(qr::png(text, 8, 4), "image/png")
+             : image(qr::svg(text, 8, 4), "image/svg+xml");
+}
+
+Person personFrom(http::JsonIn& in, bool needName) {
+  std::string idType = in.optStr("idType", {.max = 10}).value_or("id_card");
+  std::string idNumber = in.str("idNumber", {.max = 30});
+  auto birth = in.optStr("birthDate", {.max = 10});
+  std::string name = needName ? in.str("name", {.max = 60}) : "";
+  std::string phone = needName ? in.str("phone", {.max = 20}) : "";
+  in.done();
+  Person p = parsePerson(idType, idNumber, birth);
+  p.name = name;
+  p.phone = phone;
+  return p;
+}
+
+bool validAddress(const std::string& s) {
+  // Seed 002: Chinese characters, letters and digits only (no emoji or symbols).
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (std::isalnum(c) || c == ' ') {
+      ++i;
+      continue;
+    }
+    if ((c & 0xF0) == 0xE0 && i + 2 < s.size() + 0) {
+      unsigned cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
+                    (static_cast<unsigned char>(s[i + 2]) & 0x3F);
+      if (cp >= 0x4E00 && cp <= 0x9FFF) {
+        i += 3;
+        continue;
+      }
+    }
+    return false;
+  }
+  return true;
+}
+
+json publicList(soci::session& sql, const std::vector<Booking>& all, int64_t now) {
+  bool dose = std::any_of(all.begin(), all.end(), [](const Booking& b) { return b.vaccinatedAt; });
+  (void)sql;
+  json items = json::array();
+  for (const auto& b : all) {
+    json j = publicJson(b, now);
+    j["canEditProfile"] = !dose && b.active();
+    items.push_back(j);
+  }
+  return {{"items", items}};
+}
+
+}  // namespace
+
+void registerPublicRoutes(http::Routes& routes) {
+  const std::string base = "/api/v1/public/vaccination";
+  const std::string token = "/:token([A-Za-z0-9_-]{1,64})";
+  const std::string code = "/:code(\\d{1,24})";
+
+  routes.get(base + "/links" + token, http::kPublic, [](Ctx& c) {
+    Link link = requireLink(c, c.req.params.at("token"));
+    bool foreign = c.queryBool("foreign").value_or(false);
+    std::string type = link.kind == "group" ? "group" : foreign ? "foreign" : "personal";
+    int64_t now = Clock::nowMs();
+    Settings st = loadSettings(c.sql);
+    json slots = json::array();
+    bool hasVaccine = false;
+    for (const auto& s : repo::openSlots(c.sql, link.region.path, type, now)) {
+      json j = toJson(s, now);
+      for (const char* k : {"quota", "booked", "vaccinated", "status", "createdAt", "siteId"})
+        j.erase(k);
+      hasVaccine = hasVaccine || j["remaining"].get<int>() > 0;
+      slots.push_back(j);
+    }
+    json grids = json::array();
+    std::map<int64_t, std::string> streets;
+    for (const auto& n : region::subtree(c.sql, link.region.path)) {
+      if (!n.enabled) continue;
+      if (n.level == region::kStreet) streets[n.id] = n.name;
+      if (n.level == region::kGrid)
+        grids.push_back({{"id", n.id},
+                         {"name", n.name},
+                         {"streetId", n.parentId},
+                         {"streetName", streets[n.parentId]}});
+    }
+    return Response::ok({{"link",
+                          {{"kind", link.kind},
+                           {"regionId", link.region.id},
+                           {"regionName", link.region.name},
+                           {"districtName", link.districtName}}},
+                         {"notice", st.notice},
+                         {"noticeEn", st.noticeEn},
+                         {"minAge", st.minAge},
+                         {"hasVaccine", hasVaccine},
+                         {"slots", slots},
+                         {"grids", grids}});
+  });
+
+  for (bool png : {false, true})
+    routes.get(base + "/links" + token + (png ? "/qr.png" : "/qr.svg"), http::kPublic,
+               [png](Ctx& c) {
+                 std::string t = c.req.params.at("token");
+                 requireLink(c, t);
+                 return qrResponse(linkUrl(c.app, t), png);
+               });
+
+  routes.add({"POST", base + "/eligibility", http::kPublic, http::Kind::Read, [](Ctx& c) {
+                auto body = c.body();
+                http::JsonIn in(body);
+                std::string t = in.str("token", {.max = 64});
+                Person p = personFrom(in, false);
+                requireLink(c, t);
+                return Response::ok(eligibilityJson(c.sql, c.app, p));
+              }});
+
+  routes.post(base + "/bookings", http::kPublic, [](Ctx& c) {
+    auto body = c.body();
+    http::JsonIn in(body);
+    BookInput b;
+    b.token = in.str("token", {.max = 64});
+    b.slotId = in.integer("slotId", 1, INT64_MAX);
+    b.doseNo = static_cast<int>(in.integer("doseNo", 1, 5));
+    b.gridId = in.integer("gridId", 1, INT64_MAX);
+    b.consent = in.optBool("consent").value_or(false);
+    std::string address = in.optStr("address", {.max = 100}).value_or("");
+    if (!validAddress(address))
+      in.fail("address", "invalid_chars", "Chinese characters, letters and digits only");
+    std::string nationality = in.optStr("nationality", {.max = 60}).value_or("");
+    if (body.contains("proxy") && !body["proxy"].is_null()) {
+      if (!body["proxy"].is_object()) {
+        in.fail("proxy", "invalid", "an object {name, phone, idNumber, relation}");
+      } else {
+        http::JsonIn px(body["proxy"]);
+        b.proxyName = px.str("name", {.max = 60});
+        b.proxyPhone = px.str("phone", {.max = 20});
+        b.proxyId = px.optStr("idNumber", {.max = 30}).value_or("");
+        b.proxyRelation = px.optStr("relation", {.max = 20}).value_or("");
+        if (!px.ok()) in.fail("proxy", "invalid", "the proxy needs a name and a phone");
+      }
+    }
+    b.person = personFrom(in, true);
+    b.person.address = address;
+    b.person.nationality = nationality;
+    auto key = c.req.idempotencyKey;
+    if (!key.empty()) b.idemKey = key;
+    Actor a{0, "citizen", c.req.ip, c.req.requestId};
+    return Response::created(publicJson(book(c.sql, c.app, a, b), Clock::nowMs()));
+  });
+
+  routes.add({"POST", base + "/lookup", http::kPublic, http::Kind::Read, [](Ctx& c) {
+                auto body = c.body();
+                http::JsonIn in(body);
+                auto code = in.optStr("code", {.max = 24});
+                std::string id = in.str("idNumber", {.max = 30});
+                auto phone = in.optStr("phone", {.max = 20});
+                if (!code && !phone)
+                  in.fail("phone", "required", "give the phone number or the booking code");
+                in.done();
+                return Response::ok(
+                    publicList(c.sql, lookup(c.sql, c.app, code, id, phone), Clock::nowMs()));
+              }});
+
+  routes.post(base + "/bookings" + code + "/cancel", http::kPublic, [](Ctx& c) {
+    auto body = c.body();
+    http::JsonIn in(body);
+    std::string id = in.str("idNumber", {.max = 30});
+    in.done();
+    Actor a{0, "citizen", c.req.ip, c.req.requestId};
+    return Response::ok(
+        publicJson(citizenCancel(c.sql, c.app, a, c.req.params.at("code"), id), Clock::nowMs()));
+  });
+
+  routes.post(base + "/bookings" + code + "/profile", http::kPublic, [](Ctx& c) {
+    auto body = c.body();
+    http::JsonIn in(body);
+    std::string id = in.str("idNumber", {.max = 30});
+    int64_t grid = in.integer("gridId", 1, INT64_MAX);
+    std::string phone = in.str("phone", {.max = 20});
+    in.done();
+    Actor a{0, "citizen", c.req.ip, c.req.requestId};
+    return Response::ok(publicJson(
+        citizenProfile(c.sql, c.app, a, c.req.params.at("code"), id, grid, phone), Clock::nowMs()));
+  });
+
+  routes.get(base + "/bookings" + code + "/qr.svg", http::kPublic, [](Ctx& c) {
+    std::string cd = c.req.params.at("code");
+    if (!repo::bookingByCode(c.sql, cd)) throw Problem::notFound("booking");
+    return qrResponse(cd, false);
+  });
+}
+
+}  // namespace fy::vax
