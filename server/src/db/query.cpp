@@ -21,6 +21,18 @@ long long Query::count(soci::session& sql) {
   return n;
 }
 
+long long Query::countUpTo(soci::session& sql, long long cap) {
+  long long n = 0;
+  soci::details::prepare_temp_type p =
+      (sql.prepare << "SELECT COUNT(*) FROM (SELECT 1 " + from_ + " LIMIT " + std::to_string(cap) +
+                          ") capped");
+  p, soci::into(n);
+  bindAll(p);
+  soci::statement st(p);
+  st.execute(true);
+  return n;
+}
+
 soci::rowset<soci::row> Query::select(soci::session& sql, const std::string& columns,
                                       const std::string& orderBy, int64_t offset, int limit) {
   std::string q = "SELECT " + columns + " " + from_ + " " + orderBy + " LIMIT " +

@@ -25,6 +25,9 @@ class Query {
     return *this;
   }
   long long count(soci::session& sql);
+  // Counts at most `cap` rows: an exact total where it is cheap, a bound where the filter
+  // would otherwise walk millions of rows just to print "共 N 条".
+  long long countUpTo(soci::session& sql, long long cap);
   soci::rowset<soci::row> select(soci::session& sql, const std::string& columns,
                                  const std::string& orderBy, int64_t offset, int limit);
 

@@ -181,7 +181,7 @@ KeywordMatch matchKeyword(AppContext& app, const std::string& keyword) {
     return (c >= '0' && c <= '9') || c == 'X';
   });
   bool alnum = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-';
   });
   if (digits && k.size() == 11 && k[0] == '1' && k.find('X') == std::string::npos)
     m.phoneHash = phoneHash(app, k);
@@ -290,9 +290,9 @@ json eligibilityJson(soci::session& sql, AppContext& app, const Person& person) 
     json done = json::array(), active = json::array();
     for (const auto& d : h) {
       if (d.vaccinatedAt)
-        done.push_back({{"doseNo", d.doseNo}, {"vaccinatedAt", *d.vaccinatedAt}});
+        done.push_back({{"doseNo", d.doseNo}});
       else
-        active.push_back({{"doseNo", d.doseNo}, {"code", d.code}, {"date", d.day}});
+        active.push_back({{"doseNo", d.doseNo}, {"date", d.day}});
     }
     // Interval rules are judged against each slot's date when booking; today's judgement
     // only tells the citizen the earliest day.
@@ -337,11 +337,12 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
   if (!validPhone(in.person.docType, in.person.phone))
     throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
   int64_t now = Clock::nowMs();
-  if (slot->locked || now >= slot->endsAt)
+  Vaccine v = requireVaccine(sql, slot->vaccineId);
+  auto site = repo::site(sql, slot->siteId);
+  if (slot->locked || now >= slot->endsAt || !v.enabled || !site || !site->enabled)
     throw Problem::conflict("slot_closed", "booking for this slot has closed");
 
   Settings st = loadSettings(sql);
-  Vaccine v = requireVaccine(sql, slot->vaccineId);
   auto e = rules::eligibility(v, history(repo::bookingsOfPerson(sql, hash), v.id),
                               ageOf(in.person, slot->day), st, slot->day);
   if (e.reason == "already_booked")

@@ -57,7 +57,7 @@ std::string importTemplate(const AppContext& app, const std::string& kind, bool 
   auto cols = templateColumns(kind);
   std::vector<std::string> sample{"张三",
                                   "身份证",
-                                  "320404199001011234",
+                                  "11010519491231002X",
                                   "13800000000",
                                   "1379696357380038657",
                                   "新冠病毒灭活疫苗vero细胞（二针型）",
@@ -138,7 +138,7 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
   for (size_t i = 1; i < rows.size(); ++i) {
     const auto& r = rows[i];
     std::string name = cell(r, "姓名");
-    if (name.empty() || name.size() > 60) {
+    if (name.empty() || name.size() > 180) {  // 60 characters of up to 3 bytes
       fail(r, "姓名", "姓名不能为空");
       continue;
     }

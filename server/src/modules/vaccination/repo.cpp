@@ -670,7 +670,7 @@ bool activeExists(soci::session& sql, const std::string& idHash, int64_t vaccine
 std::pair<std::vector<Booking>, long long> bookings(soci::session& sql, const BookingFilter& f) {
   db::Query counter("FROM vax_booking b");
   applyBookingFilter(counter, f);
-  long long total = counter.count(sql);
+  long long total = counter.countUpTo(sql, kCountCap);
   db::Query q(kBookingFrom);
   applyBookingFilter(q, f);
   std::vector<Booking> out;

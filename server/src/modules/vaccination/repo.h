@@ -117,6 +117,8 @@ struct BookingFilter {
   int64_t offset = 0;
   int limit = 10;
 };
+// The total is exact up to kCountCap and kCountCap beyond (the list says "100000+").
+inline constexpr long long kCountCap = 100'000;
 std::pair<std::vector<Booking>, long long> bookings(soci::session& sql, const BookingFilter& f);
 // Streams every matching booking in id order without holding them all in memory.
 void eachBooking(soci::session& sql, const BookingFilter& f,

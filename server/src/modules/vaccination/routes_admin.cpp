@@ -182,8 +182,9 @@ void registerAdminRoutes(http::Routes& routes) {
   // ---- vaccines (V1)
   routes.get(base + "/vaccines", http::kSignedIn, [](Ctx& c) {
     json items = json::array();
-    for (const auto& v : repo::vaccines(c.sql, c.queryBool("enabled").value_or(false)))
-      items.push_back(toJson(v));
+    auto enabled = c.queryBool("enabled");
+    for (const auto& v : repo::vaccines(c.sql, false))
+      if (!enabled || v.enabled == *enabled) items.push_back(toJson(v));
     return Response::ok(page(items, static_cast<long long>(items.size())));
   });
   routes.post(base + "/vaccines", "vax:vaccine:create", [](Ctx& c) {
@@ -202,6 +203,7 @@ void registerAdminRoutes(http::Routes& routes) {
     v.rules = parseRules(body, in);
     in.done();
     v.id = c.id();
+    if (!in.has("enabled")) v.enabled = requireVaccine(c.sql, v.id).enabled;
     return Response::ok(toJson(saveVaccine(c.sql, c.user(), c.actor(), v)));
   });
   routes.post(base + "/vaccines" + id + "/status", "vax:vaccine:status", [](Ctx& c) {
@@ -388,7 +390,9 @@ void registerAdminRoutes(http::Routes& routes) {
     int64_t now = Clock::nowMs();
     json items = json::array();
     for (const auto& b : rows) items.push_back(adminJson(b, now));
-    return Response::ok(page(items, total));
+    json out = page(items, total);
+    out["totalCapped"] = total >= repo::kCountCap;
+    return Response::ok(out);
   });
   routes.get(base + "/bookings/export", "vax:booking:export", [](Ctx& c) {
     auto f = bookingFilter(c);
