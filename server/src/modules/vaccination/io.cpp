@@ -168,9 +168,11 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
     for (const auto& x : vaccines)
       if ((!code.empty() && x.code == code) || (code.empty() && !vname.empty() && x.name == vname))
         v = &x;
+    bool named = !code.empty() || !vname.empty();
     if (slot) {
-      if (v && v->id != slot->vaccineId) {
-        fail(r, "疫苗编号", "疫苗与所选号源不一致");
+      if ((named && !v) || (v && v->id != slot->vaccineId)) {
+        fail(r, code.empty() ? "疫苗名称" : "疫苗编号",
+             v ? "疫苗与所选号源不一致" : "疫苗不存在");
         continue;
       }
       for (const auto& x : vaccines)

@@ -183,6 +183,7 @@ void registerPublicRoutes(http::Routes& routes) {
                 auto code = in.optStr("code", {.max = 24});
                 std::string id = in.str("idNumber", {.max = 30});
                 auto phone = in.optStr("phone", {.max = 20});
+                if (phone && phone->find_first_not_of(" \t") == std::string::npos) phone.reset();
                 if (!code && !phone)
                   in.fail("phone", "required", "give the phone number or the booking code");
                 in.done();
