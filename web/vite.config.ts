@@ -79,6 +79,7 @@ export default defineConfig({
             if (id.includes('element-plus') || id.includes('@element-plus')) return 'element-plus'
             if (id.includes('/vant/') || id.includes('@vant')) return 'vant'
             if (id.includes('echarts') || id.includes('zrender')) return 'echarts'
+            if (id.includes('jsqr')) return 'jsqr'
             return 'vendor'
           }
           return undefined

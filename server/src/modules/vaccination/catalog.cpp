@@ -151,8 +151,7 @@ Vaccine saveVaccine(soci::session& sql, const Principal& p, const Actor& a, Vacc
   Vaccine saved = requireVaccine(sql, v.id);
   audit::record(sql, a,
                 {before.is_null() ? "create" : "update", "vax_vaccine", saved.id, p.regionPath,
-                 saved.name,
-                 before, toJson(saved)});
+                 saved.name, before, toJson(saved)});
   return saved;
 }
 

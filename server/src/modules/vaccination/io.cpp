@@ -171,8 +171,7 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
     bool named = !code.empty() || !vname.empty();
     if (slot) {
       if ((named && !v) || (v && v->id != slot->vaccineId)) {
-        fail(r, code.empty() ? "疫苗名称" : "疫苗编号",
-             v ? "疫苗与所选号源不一致" : "疫苗不存在");
+        fail(r, code.empty() ? "疫苗名称" : "疫苗编号", v ? "疫苗与所选号源不一致" : "疫苗不存在");
         continue;
       }
       for (const auto& x : vaccines)

@@ -22,6 +22,7 @@ struct StaffUser {
   Staff staff;
   Site site;
   int64_t sessionId = 0;
+  std::string csrf;
   Actor actor;
 };
 
@@ -39,7 +40,7 @@ StaffUser staffUser(Ctx& c, bool write) {
   if (!staff || !staff->enabled || !site || !site->enabled)
     throw Problem(401, "unauthenticated", "this pass code is no longer valid");
   return {
-      *staff, *site, s->id,
+      *staff, *site, s->id, s->csrf,
       Actor{0, "核销人员 " + staff->name + "（" + site->name + "）", c.req.ip, c.req.requestId}};
 }
 
@@ -100,7 +101,9 @@ void registerSiteRoutes(http::Routes& routes) {
 
   routes.get(base + "/me", http::kPublic, [](Ctx& c) {
     auto u = staffUser(c, false);
-    return Response::ok(meJson(u.staff, u.site));
+    json j = meJson(u.staff, u.site);
+    j["csrfToken"] = u.csrf;  // a new tab with a live cookie can go on working
+    return Response::ok(j);
   });
 
   routes.add({"POST", base + "/bookings/search", http::kPublic, http::Kind::Read, [](Ctx& c) {
