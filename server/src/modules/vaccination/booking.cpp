@@ -476,14 +476,16 @@ Booking adminUpdate(soci::session& sql, AppContext& app, const Principal& p, con
     throw Problem::conflict("first_dose_given",
                             "the first dose is given: only a district-level account may edit");
   auto type = idnum::docTypeFromString(b.idType).value_or(idnum::DocType::Other);
-  if (!validPhone(type, e.phone))
+  if (e.phone && !validPhone(type, *e.phone))
     throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
   Booking before = b;
   moveGrid(sql, b, requireGrid(sql, e.gridId, p.regionPath));
   b.name = e.name;
-  b.phoneEnc = app.vault.seal(e.phone);
-  b.phoneHash = phoneHash(app, e.phone);
-  b.phoneMask = idnum::maskPhone(e.phone);
+  if (e.phone) {
+    b.phoneEnc = app.vault.seal(*e.phone);
+    b.phoneHash = phoneHash(app, *e.phone);
+    b.phoneMask = idnum::maskPhone(*e.phone);
+  }
   b.updatedAt = Clock::nowMs();
   repo::updatePerson(sql, b);
   Booking after = reload(sql, id);

@@ -123,7 +123,8 @@ bool personHasDose(soci::session& sql, const std::string& idHash);
 
 Booking bookingInScope(soci::session& sql, const Principal& p, int64_t id);
 struct PersonEdit {
-  std::string name, phone;
+  std::string name;
+  std::optional<std::string> phone;  // absent: unchanged (lists only know the masked number)
   int64_t gridId = 0;
 };
 Booking adminUpdate(soci::session& sql, AppContext& app, const Principal& p, const Actor& a,

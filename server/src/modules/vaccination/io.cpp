@@ -128,7 +128,8 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
                   bool duplicate = false) {
     (duplicate ? skipped : failed)++;
     if (errors.size() < kMaxReported)
-      errors.push_back({{"row", r.number}, {"field", field}, {"reason", reason}});
+      errors.push_back(
+          {{"row", r.number}, {"field", field}, {"reason", reason}, {"skipped", duplicate}});
   };
 
   std::vector<Booking> good;

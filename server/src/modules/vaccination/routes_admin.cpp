@@ -411,7 +411,7 @@ void registerAdminRoutes(http::Routes& routes) {
     http::JsonIn in(body);
     PersonEdit e;
     e.name = in.str("name", {.max = 60});
-    e.phone = in.str("phone", {.max = 20});
+    e.phone = in.optStr("phone", {.max = 20});
     e.gridId = in.integer("gridId", 1, INT64_MAX);
     in.done();
     return Response::ok(
