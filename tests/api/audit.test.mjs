@@ -199,10 +199,15 @@ test('a street admin reads only the audit rows of its own subtree', async () => 
     }
   })(tree.items);
   const users = new Set((await yonghong.all('/api/v1/iam/users')).map((u) => u.id));
+  // Vaccination records (the demo sites, slots and staff) of 永红 as yonghong lists them.
+  const vax = async (p) => new Set((await yonghong.all(`/api/v1/vaccination/${p}`)).map((r) => r.id));
+  const own = { vax_site: await vax('sites'), vax_slot: await vax('slots'), vax_staff: await vax('staff') };
   for (const k of seen) {
     const [entity, id] = k.split(':');
     if (entity === 'region_node') assert.ok(ids.has(Number(id)), `region row ${id} is in 永红`);
     else if (entity === 'iam_user') assert.ok(users.has(Number(id)), `user row ${id} is in 永红`);
+    else if (entity === 'vax_group_link') assert.ok(ids.has(Number(id)), `group link row ${id} is of a 永红 street`);
+    else if (own[entity]) assert.ok(own[entity].has(Number(id)), `${entity} row ${id} is in 永红`);
     else assert.fail(`unexpected entity in a street admin's audit log: ${k}`);
   }
   assert.equal((await rows(yonghong, `entity=region_node&entityId=${bgStreet.id}`)).total, 0);

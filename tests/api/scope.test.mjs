@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createReadyUser, demoFixtures, serverRoutes, startServer, uniq } from './lib/harness.mjs';
-import { CATALOG, catalogued, fillPath } from './lib/routes.mjs';
+import { cityDate, createReadyUser, demoFixtures, serverRoutes, startServer, uniq } from './lib/harness.mjs';
+import { CATALOG, KINDS, UNSCOPED, catalogued, fillPath } from './lib/routes.mjs';
+import { VAX, bookFor, createSite, createSlot, createStaff, vaxWorld } from './lib/vax.mjs';
 
 let server;
 let admin;
@@ -19,6 +20,8 @@ const targets = {}; // kind -> [{label, id, record}]
 let bgPaths; // path prefix of 北港街道
 let bgRole;
 let bgUser;
+let vx; // the vaccination side of the demo city (lib/vax.mjs)
+let yhSlot; // a slot of 永红街道 the control requests book into
 
 const OUTSIDE = [403, 404];
 
@@ -66,7 +69,22 @@ before(async () => {
   ];
   targets.role = [{ label: 'role owned by 北港街道', id: bgRole.id }];
   targets.template = [{ label: 'template login_code', id: 'login_code' }];
-  for (const t of [...targets.user, ...targets.node, ...targets.role]) t.record = await recordOf(kindOf(t), t.id);
+
+  // Vaccination records of 北港街道: its demo site, a staff member, a slot, a booking.
+  vx = await vaxWorld(admin);
+  const bgSite = vx.sites.get('北港街道');
+  const bgStaff = (await createStaff(admin, bgSite.id)).staff;
+  const bgSlot = (await admin.get(`${VAX}/slots?regionId=${bg.id}&type=personal&date=${cityDate(1)}`)).body.items[0];
+  assert.ok(bgSlot, 'a demo slot of 北港街道 tomorrow');
+  const bgBooking = (await bookFor(server, admin, { token: vx.links.get('北港街道').token, slotId: bgSlot.id, gridId: fx.nodes.get('北港社区').id })).booking;
+  targets.site = [{ label: 'site of 北港街道', id: bgSite.id }];
+  targets.staff = [{ label: 'staff of the 北港 site', id: bgStaff.id }];
+  targets.slot = [{ label: 'slot of 北港街道', id: bgSlot.id }];
+  targets.booking = [{ label: 'booking in 北港社区', id: bgBooking.id }];
+  targets.vaccine = [{ label: 'vaccine (city-wide)', id: vx.vaccines.vero.id }];
+  yhSlot = await createSlot(admin, { siteId: vx.sites.get('永红街道').id, vaccineId: vx.vaccines.vero.id, quota: 1000 });
+
+  for (const kind of Object.keys(targets)) for (const t of targets[kind]) if (kind !== 'template') t.record = await recordOf(kind, t.id);
 
   power = (await createReadyUser(server, admin, { regionId: fx.nodes.get('永红街道').id, roleIds: [district] })).client;
 });
@@ -80,16 +98,55 @@ function kindOf(t) {
 }
 
 async function recordOf(kind, id) {
-  const url = { user: `/api/v1/iam/users/${id}`, node: `/api/v1/region/nodes/${id}`, role: `/api/v1/iam/roles/${id}` }[kind];
+  // Records without a GET route of their own are read from their list.
+  const inList = { site: `${VAX}/sites?pageSize=200`, staff: `${VAX}/staff?pageSize=200`, vaccine: `${VAX}/vaccines` }[kind];
+  if (inList) {
+    const res = await admin.get(inList);
+    return { status: res.status, body: res.body.items.find((r) => r.id === id) };
+  }
+  const url = {
+    user: `/api/v1/iam/users/${id}`,
+    node: `/api/v1/region/nodes/${id}`,
+    role: `/api/v1/iam/roles/${id}`,
+    slot: `${VAX}/slots/${id}`,
+    booking: `${VAX}/bookings/${id}`,
+  }[kind];
   const res = await admin.get(url);
   return { status: res.status, body: res.body };
+}
+
+/** A fresh record of the kind inside 永红街道 (for `route`), to act on as the 永红 account. */
+async function makeTarget(kind, route) {
+  const yh = fx.nodes.get('永红街道');
+  const fixed = inScope();
+  switch (kind) {
+    case 'user':
+      return (await admin.post('/api/v1/iam/users', { username: uniq('ref-'), regionId: fx.nodes.get('永红社区').id, password: 'Init1234a' })).body;
+    case 'role':
+      return (await power.post('/api/v1/iam/roles', { name: uniq('永红角色'), code: uniq('yh_'), permissions: ['iam:user:list'] })).body;
+    case 'node':
+      if (route.street) return yh;
+      return (await power.post('/api/v1/region/nodes', { parentId: yh.id, name: uniq('永红网格'), kind: 'community' })).body;
+    case 'site':
+      return createSite(power, yh.id);
+    case 'staff':
+      return (await createStaff(power, fixed.siteId)).staff;
+    case 'slot':
+      return createSlot(power, { siteId: fixed.siteId, vaccineId: fixed.vaccineId });
+    case 'booking':
+      return (await bookFor(server, power, { token: fixed.token, slotId: fixed.slotId, gridId: fixed.gridId })).booking;
+    default:
+      throw new Error(`no in-scope fixture for kind ${kind}`);
+  }
 }
 
 /** Everything the admin can see of 北港 and the counts of the whole city. */
 async function snapshot() {
   const recs = {};
-  for (const kind of ['user', 'node', 'role'])
+  for (const kind of Object.keys(targets)) {
+    if (kind === 'template') continue;
     for (const t of targets[kind]) recs[`${kind}:${t.id}`] = await recordOf(kind, t.id);
+  }
   const tree = (await admin.get('/api/v1/region/tree')).text;
   return {
     recs,
@@ -106,7 +163,19 @@ const actors = () => [
 ];
 
 // Ids the actor may legitimately use in a body (everything in 永红).
-const inScope = () => ({ streetId: fx.nodes.get('永红街道').id, roleId: fx.roles.get('street_admin').id });
+const inScope = () => ({
+  streetId: fx.nodes.get('永红街道').id,
+  roleId: fx.roles.get('street_admin').id,
+  siteId: vx.sites.get('永红街道').id,
+  vaccineId: vx.vaccines.vero.id,
+  gridId: fx.nodes.get('永红社区').id,
+  token: vx.links.get('永红街道').token,
+  slotId: yhSlot.id,
+});
+
+// Public routes (citizens, site staff) have no region scope: site staff are limited to their
+// site, which vaccination-site.test.mjs covers.
+const scoped = (entries) => entries.filter((e) => e.perm !== 'public');
 
 describe('scope matrix', () => {
   test('every route is catalogued, and every path parameter names a known kind of record', async () => {
@@ -114,7 +183,7 @@ describe('scope matrix', () => {
     assert.deepEqual(missing, [], `routes missing from tests/api/lib/routes.mjs: ${missing.join(', ')}`);
     for (const r of entries) {
       const names = [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      for (const n of names) assert.ok(r.params && ['user', 'role', 'node', 'template'].includes(r.params[n]), `${r.key}: {${n}} has no record kind`);
+      for (const n of names) assert.ok(r.params && KINDS.includes(r.params[n]), `${r.key}: {${n}} has no record kind`);
     }
     const stale = Object.keys(CATALOG).filter((k) => !routes.some((r) => r.key === k));
     assert.deepEqual(stale, [], 'catalogue entries for routes the server no longer has');
@@ -125,7 +194,7 @@ describe('scope matrix', () => {
     const { entries } = catalogued(routes);
     const failures = [];
     let checked = 0;
-    for (const r of entries.filter((e) => e.params)) {
+    for (const r of scoped(entries).filter((e) => e.params)) {
       const [param, kind] = Object.entries(r.params)[0];
       for (const t of targets[kind]) {
         for (const [who, client] of actors()) {
@@ -145,18 +214,10 @@ describe('scope matrix', () => {
   test('control: the same requests on 永红 records succeed for the 永红 account (the sample bodies are valid)', async () => {
     const { entries } = catalogued(routes);
     const failures = [];
-    for (const r of entries.filter((e) => e.params)) {
+    for (const r of scoped(entries).filter((e) => e.params)) {
       const [param, kind] = Object.entries(r.params)[0];
-      if (kind === 'template') continue; // city-wide: only city-level accounts may edit (see below)
-      let target;
-      if (kind === 'user') {
-        const res = await admin.post('/api/v1/iam/users', { username: uniq('ctl-'), regionId: fx.nodes.get('永红社区').id, password: 'Init1234a' });
-        target = res.body;
-      } else if (kind === 'role') {
-        target = (await power.post('/api/v1/iam/roles', { name: uniq('永红角色'), code: uniq('yh_'), permissions: ['iam:user:list'] })).body;
-      } else {
-        target = (await power.post('/api/v1/region/nodes', { parentId: fx.nodes.get('永红街道').id, name: uniq('永红网格'), kind: 'community' })).body;
-      }
+      if (UNSCOPED.includes(kind)) continue; // city-wide: only city-level accounts may edit (see below)
+      const target = await makeTarget(kind, r);
       assert.ok(target?.id, `fixture for ${r.key}`);
       const body = r.body ? r.body(inScope(), target) : undefined;
       const res = await power.request(r.method, fillPath(r.path, { [param]: target.id }), body);
@@ -172,10 +233,13 @@ describe('scope matrix', () => {
       regionId: [fx.nodes.get('北港街道').id, fx.nodes.get('北港社区').id],
       parentId: [fx.nodes.get('北港街道').id],
       roleIds: [[bgRole.id]],
+      streetId: [fx.nodes.get('北港街道').id],
+      siteId: [targets.site[0].id],
+      gridId: [fx.nodes.get('北港社区').id, fx.nodes.get('新闸村').id],
     };
     const failures = [];
     let checked = 0;
-    for (const r of entries.filter((e) => e.body)) {
+    for (const r of scoped(entries).filter((e) => e.body)) {
       const sample = r.body(inScope(), {});
       const fields = Object.keys(sample).filter((f) => f in refs);
       for (const field of fields) {
@@ -185,10 +249,7 @@ describe('scope matrix', () => {
             let pathValues = {};
             let target = {};
             if (r.params) {
-              const kind = Object.values(r.params)[0];
-              if (kind === 'user') target = (await admin.post('/api/v1/iam/users', { username: uniq('ref-'), regionId: fx.nodes.get('永红社区').id, password: 'Init1234a' })).body;
-              else if (kind === 'node') target = (await power.post('/api/v1/region/nodes', { parentId: fx.nodes.get('永红街道').id, name: uniq('引用网格'), kind: 'community' })).body;
-              else if (kind === 'role') target = (await power.post('/api/v1/iam/roles', { name: uniq('引用角色'), code: uniq('ref_'), permissions: [] })).body;
+              target = await makeTarget(Object.values(r.params)[0], r);
               pathValues = { [Object.keys(r.params)[0]]: target.id };
             }
             const body = { ...r.body(inScope(), target), [field]: value };
@@ -213,17 +274,18 @@ describe('scope matrix', () => {
   test('list routes filtered by a 北港 region answer 403 or 404; by a 永红 region 200', async () => {
     const { entries } = catalogued(routes);
     const failures = [];
+    const own = { node: () => fx.nodes.get('永红街道').id, site: () => vx.sites.get('永红街道').id };
     for (const r of entries.filter((e) => e.list?.filters)) {
       for (const [param, kind] of Object.entries(r.list.filters)) {
-        assert.equal(kind, 'node');
-        for (const t of targets.node) {
+        assert.ok(kind in own, `${r.key}: filter ${param} of kind ${kind}`);
+        for (const t of targets[kind]) {
           for (const [who, client] of actors()) {
             const res = await client.get(`${r.path}?${param}=${t.id}`);
             if (!OUTSIDE.includes(res.status)) failures.push(`${who}: ${r.key}?${param}=${t.label} → ${res.status} ${res.text.slice(0, 200)}`);
           }
         }
-        const own = await yonghong.get(`${r.path}?${param}=${fx.nodes.get('永红街道').id}`);
-        assert.equal(own.status, 200, `${r.key}?${param}=永红街道: ${own.text}`);
+        const mine = await yonghong.get(`${r.path}?${param}=${own[kind]()}`);
+        assert.equal(mine.status, 200, `${r.key}?${param}=永红街道: ${mine.text}`);
       }
     }
     assert.deepEqual(failures, []);

@@ -162,7 +162,7 @@ describe('users', () => {
   test('grant roles: the account then holds exactly the permissions of its roles', async () => {
     const { client, user, password } = await createReadyUser(server, admin, { regionId: nodeId('永红街道'), roleIds: [roleId('grid_admin')] });
     const me1 = (await client.get('/api/v1/auth/me')).body;
-    assert.deepEqual(me1.permissions.sort(), ['iam:user:list', 'region:node:list']);
+    assert.deepEqual(me1.permissions.sort(), ['iam:user:list', 'region:node:list', 'vax:booking:list', 'vax:stat:grid', 'vax:stat:region']);
     const res = await yonghong.put(`/api/v1/iam/users/${user.id}/roles`, { roleIds: [roleId('street_admin')] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body.roles.map((r) => r.id), [roleId('street_admin')]);
@@ -359,12 +359,14 @@ describe('roles and grants', () => {
 });
 
 describe('menus', () => {
-  test('a grid admin sees only the users and regions menus', async () => {
+  test('a grid admin sees only the users, regions, booking-records and statistics menus', async () => {
     const grid = await server.login('yonghong-grid');
     const menus = grid.me.menus;
-    assert.deepEqual(menus.map((m) => m.key), ['home', 'system', 'region']);
+    assert.deepEqual(menus.map((m) => m.key), ['home', 'system', 'region', 'vaccination', 'statistics']);
     assert.deepEqual(menus.find((m) => m.key === 'system').children.map((c) => c.key), ['users']);
     assert.deepEqual(menus.find((m) => m.key === 'region').children.map((c) => c.key), ['regions']);
+    assert.deepEqual(menus.find((m) => m.key === 'vaccination').children.map((c) => c.key), ['vax-bookings'], 'records only: no sites, slots, links or staff');
+    assert.deepEqual(menus.find((m) => m.key === 'statistics').children.map((c) => c.key), ['vax-stats-regions', 'vax-stats-grids']);
     expectProblem(assert, await grid.get('/api/v1/iam/roles'), 403, 'forbidden');
     expectProblem(assert, await grid.get('/api/v1/audit/logs'), 403, 'forbidden');
   });

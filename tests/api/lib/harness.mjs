@@ -75,12 +75,15 @@ async function psql(db, sql) {
 }
 
 /**
- * An HTTP client with a cookie jar of one cookie (fy_session) and the CSRF token of its
- * session. Bodies: undefined = none, string/Buffer = sent as is, anything else = JSON.
+ * An HTTP client with a cookie jar of one cookie (fy_session unless told otherwise) and the
+ * CSRF token of its session. Bodies: undefined = none, string/Buffer = sent as is (with the
+ * Content-Type header given, else application/json), anything else = JSON. Answers carry
+ * `bytes` (a Buffer) besides `text`, for binary bodies.
  */
 export class Client {
-  constructor(url) {
+  constructor(url, { cookieName = 'fy_session' } = {}) {
     this.url = url;
+    this.cookieName = cookieName; // fy_staff for site staff (see lib/vax.mjs)
     this.cookie = null;
     this.csrf = null;
     this.me = null;
@@ -93,10 +96,11 @@ export class Client {
       payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
     }
-    if (this.cookie) h.Cookie = `fy_session=${this.cookie}`;
+    if (this.cookie) h.Cookie = `${this.cookieName}=${this.cookie}`;
     if (csrf && this.csrf && method !== 'GET') h['X-CSRF-Token'] = this.csrf;
     const res = await fetch(this.url + p, { method, headers: h, body: payload, redirect });
-    const text = await res.text();
+    const bytes = Buffer.from(await res.arrayBuffer()); // binary answers (PNG, xlsx) intact
+    const text = bytes.toString('utf8');
     const ct = res.headers.get('content-type') || '';
     let parsed = text;
     if (/json/.test(ct) && text) {
@@ -108,10 +112,10 @@ export class Client {
     }
     const setCookie = res.headers.getSetCookie ? res.headers.getSetCookie() : [];
     for (const c of setCookie) {
-      const m = /^fy_session=([^;]*)/.exec(c);
+      const m = c.startsWith(`${this.cookieName}=`) ? /^[^=]+=([^;]*)/.exec(c) : null;
       if (m) this.cookie = m[1] && !/Max-Age=0\b/i.test(c) ? m[1] : null;
     }
-    return { status: res.status, body: parsed, headers: res.headers, text, setCookie };
+    return { status: res.status, body: parsed, headers: res.headers, text, bytes, setCookie };
   }
 
   get(p, opts) {
@@ -165,10 +169,13 @@ process.on('exit', () => {
 
 /**
  * Starts `fangyi serve` on a fresh data directory and database (with demo data unless
- * demo=false; with --test-mode unless testMode=false; SMS sender off unless smsDispatch).
- * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), stop(), exitCode}.
+ * demo=false; with --test-mode unless testMode=false; SMS sender off unless smsDispatch; in test
+ * mode the vaccination jobs (auto-release, reminders) off unless jobs, so that they run only when
+ * a test calls POST /api/v1/test/vaccination/jobs).
+ * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), restart(), stop(),
+ * exitCode}.
  */
-export async function startServer({ demo = true, smsDispatch = false, testMode = true, webDir = null } = {}) {
+export async function startServer({ demo = true, smsDispatch = false, testMode = true, webDir = null, jobs = false } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (build it or set FANGYI_BIN)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fangyi-api-'));
   let pgDb = null;
@@ -189,48 +196,60 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
   let proc;
   let url;
   let exited = null;
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const args = ['serve', '--data-dir', dataDir, '--db', dbUrl, '--listen', `127.0.0.1:${port}`];
-    if (testMode) args.push('--test-mode');
-    if (webDir) args.push('--web-dir', webDir);
-    if (!smsDispatch) args.push('--no-sms-dispatch');
-    const fd = fs.openSync(logFile, 'a');
-    const child = spawn(BIN, args, { stdio: ['ignore', fd, fd] });
-    proc = child;
-    fs.closeSync(fd);
-    live.add(child);
-    exited = null;
-    const exitPromise = new Promise((resolve) =>
-      child.on('exit', (code, signal) => {
-        live.delete(child);
-        exited = { code, signal };
-        resolve(exited);
-      }),
-    );
-    proc.exitPromise = exitPromise;
-    const deadline = Date.now() + 20000;
-    let ready = false;
-    while (Date.now() < deadline && !exited) {
-      try {
-        const r = await fetch(`${url}/readyz`);
-        if (r.status === 200) {
-          ready = true;
-          break;
+  const peers = new Set();
+  // Starts one `fangyi serve` on this data directory and database and waits until it is ready;
+  // returns {child, url}; child.exitPromise resolves to {code, signal} when it exits.
+  const spawnReady = async (withJobs) => {
+    for (let attempt = 0; ; attempt++) {
+      const port = await freePort();
+      const u = `http://127.0.0.1:${port}`;
+      const args = ['serve', '--data-dir', dataDir, '--db', dbUrl, '--listen', `127.0.0.1:${port}`];
+      if (testMode) args.push('--test-mode');
+      if (webDir) args.push('--web-dir', webDir);
+      if (!smsDispatch) args.push('--no-sms-dispatch');
+      if (testMode && !withJobs) args.push('--no-jobs');
+      const fd = fs.openSync(logFile, 'a');
+      const child = spawn(BIN, args, { stdio: ['ignore', fd, fd] });
+      fs.closeSync(fd);
+      live.add(child);
+      let gone = null;
+      child.exitPromise = new Promise((resolve) =>
+        child.on('exit', (code, signal) => {
+          live.delete(child);
+          gone = { code, signal };
+          if (child === proc) exited = gone;
+          resolve(gone);
+        }),
+      );
+      const deadline = Date.now() + 20000;
+      let ready = false;
+      while (Date.now() < deadline && !gone) {
+        try {
+          const r = await fetch(`${u}/readyz`);
+          if (r.status === 200) {
+            ready = true;
+            break;
+          }
+        } catch {
+          /* not listening yet */
         }
-      } catch {
-        /* not listening yet */
+        await sleep(50);
       }
-      await sleep(50);
+      if (ready) return { child, url: u };
+      if (!gone) child.kill('SIGKILL');
+      await child.exitPromise;
+      if (attempt >= 2) {
+        throw new Error(`server did not become ready:\n${fs.readFileSync(logFile, 'utf8').slice(-4000)}`);
+      }
     }
-    if (ready) break;
-    if (!exited) proc.kill('SIGKILL');
-    await exitPromise;
-    if (attempt >= 2) {
-      throw new Error(`server did not become ready:\n${fs.readFileSync(logFile, 'utf8').slice(-4000)}`);
-    }
-  }
+  };
+  const launch = async (withJobs) => {
+    exited = null;
+    const started = await spawnReady(withJobs);
+    proc = started.child;
+    url = started.url;
+  };
+  await launch(jobs);
 
   const server = {
     url,
@@ -248,11 +267,57 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
       if (res.status !== 200) throw new Error(`login ${username} answered ${res.status}: ${res.text}`);
       return c;
     },
+    /**
+     * SIGTERM (must exit 0), then a new process on the same data directory and database, as
+     * after a restart; `url` changes (clients made before hold the old one). jobs as in
+     * startServer. Sessions survive, the test clock does not (it lives in the process).
+     */
+    async restart({ jobs: withJobs = jobs } = {}) {
+      if (exited) throw new Error('server is not running');
+      proc.kill('SIGTERM');
+      const result = await proc.exitPromise;
+      if (result.code !== 0) throw new Error(`server exited with ${result.code ?? result.signal} on restart (log: ${logFile})`);
+      await launch(withJobs);
+      server.url = url;
+      server.proc = proc;
+      return server;
+    },
+    /**
+     * A second process serving the same data directory and database (as with several nodes
+     * behind a load balancer): {url, client(), login(username), stop()}. Its test clock is its
+     * own. stop() of the server stops its peers too.
+     */
+    async peer({ jobs: withJobs = false } = {}) {
+      const { child, url: peerUrl } = await spawnReady(withJobs);
+      peers.add(child);
+      return {
+        url: peerUrl,
+        client: () => new Client(peerUrl),
+        async login(username, password = DEMO_PASSWORD) {
+          const c = new Client(peerUrl);
+          const res = await c.login(username, password);
+          if (res.status !== 200) throw new Error(`login ${username} answered ${res.status}: ${res.text}`);
+          return c;
+        },
+        async stop() {
+          peers.delete(child);
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const result = await child.exitPromise;
+          if (result.code !== 0) throw new Error(`peer exited with ${result.code ?? result.signal} (log: ${logFile})`);
+          return result.code;
+        },
+      };
+    },
     /** The server's stdout/stderr so far (also after stop(), when the directory is gone). */
     log: () => server.finalLog ?? fs.readFileSync(logFile, 'utf8'),
     /** SIGTERM (or the given signal), wait, clean up; returns the exit code and throws when it is not 0. */
     async stop(signal = 'SIGTERM') {
       if (server.exitCode !== undefined) return server.exitCode;
+      for (const child of peers) {
+        child.kill('SIGTERM');
+        await child.exitPromise;
+      }
+      peers.clear();
       let result = exited;
       if (!result) {
         proc.kill(signal);
