@@ -25,6 +25,15 @@ nlohmann::json toJson(const Node& n) {
 
 std::optional<Node> find(soci::session& sql, int64_t id) { return repo::byId(sql, id); }
 
+namespace {
+std::vector<MoveListener>& moveListeners() {
+  static std::vector<MoveListener> all;  // filled once at start-up, before any request
+  return all;
+}
+}  // namespace
+
+void onMove(MoveListener listener) { moveListeners().push_back(std::move(listener)); }
+
 std::vector<Node> subtree(soci::session& sql, const std::string& path) {
   return repo::subtree(sql, path);
 }
@@ -147,6 +156,7 @@ Node move(soci::session& sql, const Principal& p, const Actor& actor, int64_t id
   ensureNameFree(sql, target->id, n.name, n.id);
   std::string newPath = target->path + std::to_string(n.id) + "/";
   repo::movePaths(sql, n.id, target->id, n.path, newPath, Clock::nowMs());
+  for (const auto& l : moveListeners()) l(sql, n.id, n.path, newPath);
   Node after = *repo::byId(sql, id);
   audit::record(sql, actor,
                 {"move",

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -60,5 +61,11 @@ Node move(soci::session& sql, const Principal& p, const Actor& actor, int64_t id
           int64_t newParentId);
 
 void registerRoutes(http::Routes& routes);
+
+// Modules that copy a node's path into their own records register here; every move calls
+// them in the move's transaction, so records keep following their node.
+using MoveListener = std::function<void(soci::session& sql, int64_t nodeId,
+                                        const std::string& oldPath, const std::string& newPath)>;
+void onMove(MoveListener listener);
 
 }  // namespace fy::region

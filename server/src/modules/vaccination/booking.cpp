@@ -5,6 +5,7 @@
 #include "app/context.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "db/soci.h"
 #include "modules/audit/service.h"
 #include "modules/notify/service.h"
 #include "modules/vaccination/internal.h"
@@ -183,7 +184,10 @@ KeywordMatch matchKeyword(AppContext& app, const std::string& keyword) {
   bool alnum = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-';
   });
-  if (digits && k.size() == 11 && k[0] == '1' && k.find('X') == std::string::npos)
+  bool hasDigit = std::any_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!hasDigit)
+    m.name = keyword;  // Latin names too ("Maria"): documents and tails carry digits
+  else if (digits && k.size() == 11 && k[0] == '1' && k.find('X') == std::string::npos)
     m.phoneHash = phoneHash(app, k);
   else if (digits && k.size() == 18 &&
            std::holds_alternative<idnum::Parsed>(
@@ -357,8 +361,14 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
     throw Problem(422, "not_eligible",
                   "the next dose for this person is " + std::to_string(e.nextDose),
                   {{"doseNo", "dose_order", "book dose " + std::to_string(e.nextDose)}});
-  if (!repo::takePlace(sql, slot->id, now))
+  // A savepoint of our own: another process may commit the same person (or the same
+  // Idempotency-Key) between our checks and our insert; then the unique index decides, the
+  // place taken here is given back, and the answer is the one the race deserves.
+  repo::savepoint(sql, "vax_book");
+  if (!repo::takePlace(sql, slot->id, now)) {
+    repo::release(sql, "vax_book");
     throw Problem::conflict("slot_full", "no places are left in this slot");
+  }
 
   Booking b;
   b.code = crypto::randomDigits(18);
@@ -402,7 +412,20 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
   b.source = "online";
   b.idemKey = idem;
   b.createdAt = b.updatedAt = now;
-  b.id = repo::insertBooking(sql, b);
+  try {
+    b.id = repo::insertBooking(sql, b);
+  } catch (const soci::soci_error& e) {
+    std::string what = e.what();
+    if (what.find("UNIQUE") == std::string::npos && what.find("duplicate key") == std::string::npos)
+      throw;
+    repo::rollbackTo(sql, "vax_book");
+    repo::release(sql, "vax_book");
+    if (idem)
+      if (auto prior = repo::bookingByIdem(sql, *idem)) return *prior;
+    throw Problem::conflict("already_booked",
+                            "this person already holds an active booking for this dose");
+  }
+  repo::release(sql, "vax_book");
   repo::bumpGrid(sql, grid.id, v.id, b.doseNo, 1, 0);
   repo::bumpDay(sql, b.streetId, rules::localDay(now), 1, 0, 0);
   Booking saved = reload(sql, b.id);

@@ -849,6 +849,27 @@ std::vector<DayStat> dayStats(soci::session& sql, const std::string& path, const
   return out;
 }
 
+// ---------------------------------------------------------------- region moves
+
+void followMove(soci::session& sql, const std::string& oldPath, const std::string& newPath) {
+  std::string end = scopeEnd(oldPath);
+  int cut = static_cast<int>(oldPath.size()) + 1;
+  for (const char* table : {"vax_site", "vax_staff", "vax_slot", "vax_booking"}) {
+    std::string q = std::string("UPDATE ") + table +
+                    " SET region_path = :np || substr(region_path, :cut) WHERE region_path >= :op "
+                    "AND region_path < :ope";
+    sql << q, soci::use(newPath), soci::use(cut), soci::use(oldPath), soci::use(end);
+  }
+  std::string nend = scopeEnd(newPath);
+  sql << "UPDATE vax_booking SET street_id = (SELECT parent_id FROM region_node g WHERE g.id = "
+         "vax_booking.grid_id) WHERE region_path >= :np AND region_path < :npe",
+      soci::use(newPath), soci::use(nend);
+}
+
+void savepoint(soci::session& sql, const char* name) { sql << "SAVEPOINT " << name; }
+void rollbackTo(soci::session& sql, const char* name) { sql << "ROLLBACK TO SAVEPOINT " << name; }
+void release(soci::session& sql, const char* name) { sql << "RELEASE SAVEPOINT " << name; }
+
 // ---------------------------------------------------------------- settings
 
 std::map<std::string, std::string> settings(soci::session& sql) {

@@ -3,11 +3,16 @@
 #include "app/context.h"
 #include "common/clock.h"
 #include "http/api.h"
+#include "modules/region/service.h"
 #include "modules/vaccination/internal.h"
+#include "modules/vaccination/repo.h"
 
 namespace fy::vax {
 
 void registerRoutes(http::Routes& routes) {
+  region::onMove([](soci::session& sql, int64_t, const std::string& from, const std::string& to) {
+    repo::followMove(sql, from, to);
+  });
   registerAdminRoutes(routes);
   registerPublicRoutes(routes);
   registerSiteRoutes(routes);
