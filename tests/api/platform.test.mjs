@@ -208,7 +208,7 @@ test('a failed sign-in by phone number does not store or list the full number', 
   assert.equal((await server.client().login('yonghong')).status, 200);
 });
 
-test('without --test-mode the captcha answer "test" and the clock route are refused', async () => {
+test('without --test-mode the captcha answer "test", the clock route and the jobs route are refused', async () => {
   const prod = await startServer({ testMode: false });
   try {
     const c = prod.client();
@@ -219,6 +219,8 @@ test('without --test-mode the captcha answer "test" and the clock route are refu
     expectProblem(assert, sms, 400, 'captcha_invalid');
     const clock = await c.post('/api/v1/test/clock', { offsetMs: 86400000 });
     assert.equal(clock.status, 404, clock.text);
+    const jobs = await c.post('/api/v1/test/vaccination/jobs');
+    assert.equal(jobs.status, 404, jobs.text);
     assert.ok(!prod.log().includes('TEST MODE'));
   } finally {
     assert.equal(await prod.stop(), 0);

@@ -93,10 +93,6 @@ after(async () => {
   await server?.stop();
 });
 
-function kindOf(t) {
-  return Object.keys(targets).find((k) => targets[k].includes(t));
-}
-
 async function recordOf(kind, id) {
   // Records without a GET route of their own are read from their list.
   const inList = { site: `${VAX}/sites?pageSize=200`, staff: `${VAX}/staff?pageSize=200`, vaccine: `${VAX}/vaccines` }[kind];

@@ -92,7 +92,8 @@ struct Server::Impl {
   Impl(ServerConfig c, AppContext& a, db::Database& d, Routes& r, Authenticator au)
       : cfg(std::move(c)), app(a), db(d), routes(r), auth(std::move(au)), files(cfg.webDir) {}
 
-  void send(const restinio::request_handle_t& req, const Response& r, const std::string& rid) {
+  // Takes the response by value so that a large body (an export) is moved, not copied.
+  void send(const restinio::request_handle_t& req, Response r, const std::string& rid) {
     auto resp = req->create_response(statusLine(r.status));
     if (!r.contentType.empty())
       resp.append_header(restinio::http_field::content_type, r.contentType);
@@ -100,7 +101,7 @@ struct Server::Impl {
     resp.append_header("Cache-Control", "no-store");
     resp.append_header("X-Content-Type-Options", "nosniff");
     for (const auto& [k, v] : r.headers) resp.append_header(k, v);
-    resp.set_body(r.body);
+    resp.set_body(std::move(r.body));
     resp.done();
   }
 
@@ -185,14 +186,14 @@ struct Server::Impl {
       send(req, resp, "-");
       return;
     }
-    auto finish = [this, &rt, &series, req, r, start](const Response& resp) {
-      send(req, resp, r->requestId);
+    auto finish = [this, &rt, &series, req, r, start](Response resp) {
+      int status = resp.status;
+      send(req, std::move(resp), r->requestId);
       double secs = std::chrono::duration<double>(clock_t_::now() - start).count();
-      metrics.observe(series, resp.status, secs);
+      metrics.observe(series, status, secs);
       // The access log names the route pattern, never the path or query: they may hold personal
       // data.
-      spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, resp.status,
-                   secs * 1000);
+      spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, status, secs * 1000);
     };
     if (r->body.size() > rt.maxBody) {
       finish(Response::problem(
@@ -209,13 +210,13 @@ struct Server::Impl {
         } catch (...) {
           resp = fromException(std::current_exception(), r->requestId);
         }
-        finish(resp);
+        finish(std::move(resp));
       });
     } else {
       auto out = std::make_shared<Response>();
       db.write({[this, &rt, r, out](soci::session& sql) { *out = execute(rt, *r, sql); },
                 [r, out, finish](std::exception_ptr e) {
-                  finish(e ? fromException(e, r->requestId) : *out);
+                  finish(e ? fromException(e, r->requestId) : std::move(*out));
                 }});
     }
   }
@@ -327,7 +328,7 @@ void Server::start() {
                       .incoming_http_msg_limits(
                           restinio::incoming_http_msg_limits_t{}.max_body_size(64ull * 1024 * 1024))
                       .read_next_http_message_timelimit(std::chrono::seconds(60))
-                      .handle_request_timeout(std::chrono::seconds(60));
+                      .handle_request_timeout(std::chrono::seconds(300));
   impl_->running =
       restinio::run_async(restinio::own_io_context(), std::move(settings), impl_->cfg.ioThreads);
   spdlog::info("listening on http://{}:{}", impl_->cfg.host, impl_->cfg.port);

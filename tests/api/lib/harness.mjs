@@ -172,8 +172,8 @@ process.on('exit', () => {
  * demo=false; with --test-mode unless testMode=false; SMS sender off unless smsDispatch; in test
  * mode the vaccination jobs (auto-release, reminders) off unless jobs, so that they run only when
  * a test calls POST /api/v1/test/vaccination/jobs).
- * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), restart(), stop(),
- * exitCode}.
+ * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), restart(), peer(),
+ * stop(), exitCode}.
  */
 export async function startServer({ demo = true, smsDispatch = false, testMode = true, webDir = null, jobs = false } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (build it or set FANGYI_BIN)`);

@@ -132,8 +132,9 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
           {{"row", r.number}, {"field", field}, {"reason", reason}, {"skipped", duplicate}});
   };
 
-  std::vector<Booking> good;
   std::set<std::string> seen;
+  std::map<std::tuple<int64_t, int64_t, int>, std::pair<int, int>> gridBumps;
+  std::map<std::pair<int64_t, std::string>, std::pair<int, int>> dayBumps;
   int64_t now = Clock::nowMs();
   std::string today = rules::localDay(now);
   for (size_t i = 1; i < rows.size(); ++i) {
@@ -269,14 +270,8 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
       b.releaseAt = rules::releaseAt(now, slot->startsAt, st.releaseMinutes(slot->type));
       b.remindAt = rules::remindAt(now, slot->day);
     }
-    good.push_back(std::move(b));
-  }
-
-  // All good rows in the request's own transaction: a crash leaves none of them.
-  std::map<std::tuple<int64_t, int64_t, int>, std::pair<int, int>> gridBumps;
-  std::map<std::pair<int64_t, std::string>, std::pair<int, int>> dayBumps;
-  for (auto& b : good) {
-    repo::insertBooking(sql, b);
+    // Written as soon as it is valid: a 100,000-row file never sits in memory twice.
+    repo::insertBooking(sql, b, false);
     auto& gb = gridBumps[{b.gridId, b.vaccineId, b.doseNo}];
     gb.first += 1;
     gb.second += b.vaccinatedAt ? 1 : 0;
@@ -284,6 +279,8 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
     (b.vaccinatedAt ? db.second : db.first) += 1;
     ++imported;
   }
+
+  // All good rows are in the request's own transaction: a crash leaves none of them.
   for (auto& [k, v] : gridBumps)
     repo::bumpGrid(sql, std::get<0>(k), std::get<1>(k), std::get<2>(k), v.first, v.second);
   for (auto& [k, v] : dayBumps) repo::bumpDay(sql, k.first, k.second, v.first, v.second, 0);

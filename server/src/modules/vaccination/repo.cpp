@@ -233,8 +233,11 @@ void scope(db::Query& q, const std::string& col, const std::string& path) {
   q.where(col + " >= :sp AND " + col + " < :spe").bind("sp", path).bind("spe", scopeEnd(path));
 }
 
-void applyBookingFilter(db::Query& q, const BookingFilter& f) {
-  scope(q, "b.region_path", f.path);
+// forPage: the scope is written so that no index serves it, which lets SQLite walk bookings
+// newest-first and stop after one page instead of sorting the whole scope; counting keeps
+// the index.
+void applyBookingFilter(db::Query& q, const BookingFilter& f, bool forPage) {
+  scope(q, forPage ? "(b.region_path || '')" : "b.region_path", f.path);
   if (f.name) q.where("b.name = :name").bind("name", *f.name);
   if (f.code) q.where("b.code = :code").bind("code", *f.code);
   if (f.idHash) q.where("b.id_hash = :idh").bind("idh", *f.idHash);
@@ -597,7 +600,7 @@ SlotTotals openTotals(soci::session& sql, const std::string& path, int64_t now) 
 
 // ---------------------------------------------------------------- bookings
 
-int64_t insertBooking(soci::session& sql, const Booking& b) {
+int64_t insertBooking(soci::session& sql, const Booking& b, bool wantId) {
   long long id = 0, vid = b.vaccineId, st = b.streetId, grid = b.gridId, sa = b.startsAt,
             ea = b.endsAt, t = b.createdAt;
   long long slot = b.slotId.value_or(0), site = b.siteId.value_or(0);
@@ -620,7 +623,7 @@ int64_t insertBooking(soci::session& sql, const Booking& b) {
          "lot_no, vaccinator, release_at, remind_at, source, idem_key, created_at, updated_at) "
          "VALUES (:code, :type, :slot, :vid, :dose, :site, :st, :grid, :path, :day, :sm, :em, :sa, "
          ":ea, :name, :idt, :ide, :idh, :idtl, :idm, :bd, :sex, :pe, :ph, :pm, :ae, :nat, :pn, "
-         ":pxe, :status, :cin, :vat, :lot, :vac, :rel, :rem, :src, :idem, :t, :t2) RETURNING id",
+         ":pxe, :status, :cin, :vat, :lot, :vac, :rel, :rem, :src, :idem, :t, :t2)",
       soci::use(b.code), soci::use(b.type), soci::use(slot, slotI), soci::use(vid), soci::use(dose),
       soci::use(site, siteI), soci::use(st), soci::use(grid), soci::use(b.regionPath),
       soci::use(b.day), soci::use(sm), soci::use(em), soci::use(sa), soci::use(ea),
@@ -630,7 +633,12 @@ int64_t insertBooking(soci::session& sql, const Booking& b) {
       soci::use(b.addressEnc), soci::use(b.nationality), soci::use(b.proxyName),
       soci::use(b.proxyEnc), soci::use(b.status), soci::use(cin, cinI), soci::use(vat, vatI),
       soci::use(b.lotNo), soci::use(b.vaccinator), soci::use(rel, relI), soci::use(rem, remI),
-      soci::use(b.source), soci::use(idem, idemI), soci::use(t), soci::use(t), soci::into(id);
+      soci::use(b.source), soci::use(idem, idemI), soci::use(t), soci::use(t);
+  if (wantId) {
+    // RETURNING in the same statement makes SQLite journal every page it touches twice;
+    // bulk imports skip it.
+    sql << "SELECT id FROM vax_booking WHERE code = :c", soci::use(b.code), soci::into(id);
+  }
   return id;
 }
 
@@ -669,10 +677,10 @@ bool activeExists(soci::session& sql, const std::string& idHash, int64_t vaccine
 
 std::pair<std::vector<Booking>, long long> bookings(soci::session& sql, const BookingFilter& f) {
   db::Query counter("FROM vax_booking b");
-  applyBookingFilter(counter, f);
+  applyBookingFilter(counter, f, false);
   long long total = counter.countUpTo(sql, kCountCap);
   db::Query q(kBookingFrom);
-  applyBookingFilter(q, f);
+  applyBookingFilter(q, f, true);
   std::vector<Booking> out;
   for (const auto& r : q.select(sql, kBookingCols, "ORDER BY b.id DESC", f.offset, f.limit))
     out.push_back(bookingRow(r));
@@ -685,7 +693,7 @@ void eachBooking(soci::session& sql, const BookingFilter& f,
   int64_t after = 0;
   for (;;) {
     db::Query q(kBookingFrom);
-    applyBookingFilter(q, f);
+    applyBookingFilter(q, f, false);
     q.where("b.id > :after").bind("after", after);
     int n = 0;
     for (const auto& r : q.select(sql, kBookingCols, "ORDER BY b.id", 0, 5000)) {

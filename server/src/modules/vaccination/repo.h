@@ -98,7 +98,7 @@ struct SlotTotals {
 SlotTotals openTotals(soci::session& sql, const std::string& path, int64_t now);
 
 // --- bookings
-int64_t insertBooking(soci::session& sql, const Booking& b);
+int64_t insertBooking(soci::session& sql, const Booking& b, bool wantId = true);
 std::optional<Booking> booking(soci::session& sql, int64_t id);
 std::optional<Booking> bookingByCode(soci::session& sql, const std::string& code);
 std::optional<Booking> bookingByIdem(soci::session& sql, const std::string& key);
@@ -117,8 +117,8 @@ struct BookingFilter {
   int64_t offset = 0;
   int limit = 10;
 };
-// The total is exact up to kCountCap and kCountCap beyond (the list says "100000+").
-inline constexpr long long kCountCap = 100'000;
+// The total is exact up to kCountCap and kCountCap beyond (the list says "10000+").
+inline constexpr long long kCountCap = 10'000;
 std::pair<std::vector<Booking>, long long> bookings(soci::session& sql, const BookingFilter& f);
 // Streams every matching booking in id order without holding them all in memory.
 void eachBooking(soci::session& sql, const BookingFilter& f,
