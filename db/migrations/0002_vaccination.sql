@@ -137,6 +137,7 @@ CREATE TABLE vax_booking (
 CREATE UNIQUE INDEX vax_booking_active ON vax_booking(id_hash, vaccine_id, dose_no) WHERE status = 'booked';
 CREATE INDEX vax_booking_person ON vax_booking(id_hash);
 CREATE INDEX vax_booking_name ON vax_booking(name);
+CREATE INDEX vax_booking_vaccine ON vax_booking(vaccine_id, dose_no, region_path);
 CREATE INDEX vax_booking_path ON vax_booking(region_path, id);
 CREATE INDEX vax_booking_tail ON vax_booking(id_tail);
 CREATE INDEX vax_booking_phone ON vax_booking(phone_hash);

@@ -349,10 +349,15 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
   Settings st = loadSettings(sql);
   auto e = rules::eligibility(v, history(repo::bookingsOfPerson(sql, hash), v.id),
                               ageOf(in.person, slot->day), st, slot->day);
-  if (e.reason == "already_booked")
+  if (e.reason == "already_booked") {
+    // A retry racing its own first attempt on another process: that attempt has committed
+    // since our first look, so answer it.
+    if (idem)
+      if (auto prior = repo::bookingByIdem(sql, *idem)) return *prior;
     throw Problem::conflict("already_booked",
                             "this person already holds an active booking for dose " +
                                 std::to_string(e.nextDose) + " of this vaccine");
+  }
   if (!e.eligible)
     throw Problem(
         422, "not_eligible", "not eligible: " + e.reason,

@@ -1,4 +1,6 @@
 // Back-office routes of vaccination: parse, call the service, serialize.
+#include <malloc.h>
+
 #include <ctime>
 
 #include "app/context.h"
@@ -396,8 +398,9 @@ void registerAdminRoutes(http::Routes& routes) {
   });
   routes.get(base + "/bookings/export", "vax:booking:export", [](Ctx& c) {
     auto f = bookingFilter(c);
-    return file(exportBookings(c.sql, c.app, c.user(), c.actor(), f), kXlsx,
-                "bookings-" + stamp() + ".xlsx");
+    std::string bytes = exportBookings(c.sql, c.app, c.user(), c.actor(), f);
+    malloc_trim(0);  // hand the pages of the build back before the body goes out
+    return file(std::move(bytes), kXlsx, "bookings-" + stamp() + ".xlsx");
   });
   routes.get(base + "/bookings" + id, "vax:booking:list", [](Ctx& c) {
     return Response::ok(adminJson(bookingInScope(c.sql, c.user(), c.id()), Clock::nowMs()));
@@ -484,9 +487,11 @@ void registerAdminRoutes(http::Routes& routes) {
               if (c.req.body.empty())
                 throw Problem(422, "invalid_file", "the upload is empty",
                               {{"file", "empty", "send the file as the request body"}});
-              return Response::ok(importFile(
-                  c.sql, c.app, c.user(), c.actor(), *kind, c.queryInt("regionId").value_or(0),
-                  c.queryInt("slotId"), c.query("filename").value_or("upload"), c.req.body));
+              json result = importFile(c.sql, c.app, c.user(), c.actor(), *kind,
+                                       c.queryInt("regionId").value_or(0), c.queryInt("slotId"),
+                                       c.query("filename").value_or("upload"), c.req.body);
+              malloc_trim(0);  // a large file's rows are gone; give their pages back
+              return Response::ok(result);
             }})
       .maxBody = 32 * 1024 * 1024;
 
