@@ -958,4 +958,18 @@ std::string Writer::finish() {
   return out;
 }
 
+std::string Writer::finishToFile() {
+  Impl& m = *impl_;
+  if (m.finished) throw std::logic_error("xlsx: writer already finished");
+  m.finished = true;
+  const lxw_error err = workbook_close(m.workbook);
+  m.workbook = nullptr;
+  m.sheet = nullptr;
+  std::string path = std::move(m.path);
+  m.path.clear();
+  if (err != LXW_NO_ERROR) ::unlink(path.c_str());
+  check(err);
+  return path;
+}
+
 }  // namespace fy::xlsx

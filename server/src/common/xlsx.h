@@ -70,6 +70,9 @@ class Writer {
 
   // Assembles the workbook and returns its bytes. Throws std::logic_error when called twice.
   std::string finish();
+  // Closes the workbook and hands over its temporary file (the caller deletes it): a large
+  // export can then be streamed from disk instead of held in memory.
+  std::string finishToFile();
 
  private:
   struct Impl;

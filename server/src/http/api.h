@@ -44,6 +44,8 @@ struct Response {
   int status = 200;
   std::string contentType = "application/json";
   std::string body;
+  // When set, the body is this file, streamed from disk and deleted once opened.
+  std::string bodyFile;
   std::vector<std::pair<std::string, std::string>> headers;
 
   static Response json(int status, const nlohmann::json& j);

@@ -3,6 +3,7 @@
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <deque>
@@ -101,7 +102,16 @@ struct Server::Impl {
     resp.append_header("Cache-Control", "no-store");
     resp.append_header("X-Content-Type-Options", "nosniff");
     for (const auto& [k, v] : r.headers) resp.append_header(k, v);
-    resp.set_body(std::move(r.body));
+    if (!r.bodyFile.empty()) {
+      try {
+        resp.set_body(restinio::sendfile(r.bodyFile));  // opens the file now
+      } catch (const std::exception& e) {
+        spdlog::error("[{}] cannot send a file: {}", rid, e.what());
+      }
+      ::unlink(r.bodyFile.c_str());  // the open descriptor keeps it readable until sent
+    } else {
+      resp.set_body(std::move(r.body));
+    }
     resp.done();
   }
 

@@ -165,6 +165,7 @@ json summary(soci::session& sql, const Principal& p);
 std::string statsXlsx(const AppContext& app, const json& stats, bool grids);
 
 // ---- import and export (io.cpp)
+// Returns the path of a temporary .xlsx file; the HTTP layer streams and deletes it.
 std::string exportBookings(soci::session& sql, AppContext& app, const Principal& p, const Actor& a,
                            const repo::BookingFilter& f);
 json importFile(soci::session& sql, AppContext& app, const Principal& p, const Actor& a,

@@ -348,7 +348,7 @@ std::string exportBookings(soci::session& sql, AppContext& app, const Principal&
                                   : "在线预约",
            time(b.createdAt)});
   });
-  return w.finish();
+  return w.finishToFile();
 }
 
 }  // namespace fy::vax

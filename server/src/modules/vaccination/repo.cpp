@@ -248,10 +248,14 @@ void applyBookingFilter(db::Query& q, const BookingFilter& f, bool forPage) {
   if (f.phoneHash) q.where("b.phone_hash = :ph").bind("ph", *f.phoneHash);
   if (f.type) q.where("b.type = :type").bind("type", *f.type);
   if (f.status) q.where("b.status = :status").bind("status", *f.status);
-  if (f.vaccineId) q.where("b.vaccine_id = :vid").bind("vid", *f.vaccineId);
+  // "+ 0" on the page query keeps the vaccine index for counting only (see forPage).
+  if (f.vaccineId)
+    q.where(forPage ? "b.vaccine_id + 0 = :vid" : "b.vaccine_id = :vid").bind("vid", *f.vaccineId);
   if (f.slotId) q.where("b.slot_id = :slid").bind("slid", *f.slotId);
   if (f.siteId) q.where("b.site_id = :siid").bind("siid", *f.siteId);
-  if (f.doseNo) q.where("b.dose_no = :dose").bind("dose", static_cast<int64_t>(*f.doseNo));
+  if (f.doseNo)
+    q.where(forPage ? "b.dose_no + 0 = :dose" : "b.dose_no = :dose")
+        .bind("dose", static_cast<int64_t>(*f.doseNo));
   if (f.checkedIn)
     q.where(*f.checkedIn ? "b.checked_in_at IS NOT NULL" : "b.checked_in_at IS NULL");
   if (f.vaccinated)

@@ -398,9 +398,10 @@ void registerAdminRoutes(http::Routes& routes) {
   });
   routes.get(base + "/bookings/export", "vax:booking:export", [](Ctx& c) {
     auto f = bookingFilter(c);
-    std::string bytes = exportBookings(c.sql, c.app, c.user(), c.actor(), f);
-    malloc_trim(0);  // hand the pages of the build back before the body goes out
-    return file(std::move(bytes), kXlsx, "bookings-" + stamp() + ".xlsx");
+    Response r = file("", kXlsx, "bookings-" + stamp() + ".xlsx");
+    r.bodyFile = exportBookings(c.sql, c.app, c.user(), c.actor(), f);
+    malloc_trim(0);  // hand the pages of the build back to the system
+    return r;
   });
   routes.get(base + "/bookings" + id, "vax:booking:list", [](Ctx& c) {
     return Response::ok(adminJson(bookingInScope(c.sql, c.user(), c.id()), Clock::nowMs()));
