@@ -30,19 +30,6 @@ idnum::Date toDate(const std::string& day) {
   return d;
 }
 
-std::string idHash(AppContext& app, const std::string& normalized) {
-  return app.vault.blindIndex("id:" + normalized);
-}
-
-std::string phoneHash(AppContext& app, const std::string& phone) {
-  return app.vault.blindIndex("phone:" + phone);
-}
-
-std::string tailRev(const std::string& normalized, size_t n) {
-  std::string tail = normalized.size() > n ? normalized.substr(normalized.size() - n) : normalized;
-  return std::string(tail.rbegin(), tail.rend());
-}
-
 bool validPhone(idnum::DocType t, const std::string& phone) {
   if (idnum::isValidMobile(phone)) return true;
   if (t == idnum::DocType::ResidentId) return false;
@@ -50,23 +37,6 @@ bool validPhone(idnum::DocType t, const std::string& phone) {
   if (phone.size() < 6 || phone.size() > 20) return false;
   return std::all_of(phone.begin() + (phone[0] == '+' ? 1 : 0), phone.end(),
                      [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string window(const Booking& b) {
-  return b.day + " " + rules::hm(b.startMin) + "-" + rules::hm(b.endMin);
-}
-
-std::map<std::string, std::string> smsVars(const Booking& b) {
-  return {{"name", b.name},    {"vaccine", b.vaccineName}, {"dose", std::to_string(b.doseNo)},
-          {"time", window(b)}, {"site", b.siteName},       {"code", b.code}};
-}
-
-void sms(soci::session& sql, AppContext& app, const Booking& b, const std::string& tmpl,
-         std::map<std::string, std::string> extra = {}) {
-  if (b.phoneEnc.empty()) return;
-  auto vars = smsVars(b);
-  for (auto& [k, v] : extra) vars[k] = v;
-  notify::enqueue(sql, app, app.vault.open(b.phoneEnc), tmpl, vars, b.regionPath);
 }
 
 // What the audit trail keeps of a booking: never the ID number or phone in clear.
@@ -131,7 +101,7 @@ std::string districtPathOf(soci::session& sql, const Booking& b) {
 Booking personBooking(soci::session& sql, AppContext& app, const std::string& code,
                       const std::string& idNumber) {
   auto b = repo::bookingByCode(sql, code);
-  if (!b || b->idHash != idHash(app, upperTrim(idNumber)))
+  if (!b || b->idHash != personKey(app, upperTrim(idNumber)))
     throw Problem(404, "not_found", "no booking matches this code and ID number");
   return *b;
 }
@@ -139,6 +109,67 @@ Booking personBooking(soci::session& sql, AppContext& app, const std::string& co
 }  // namespace
 
 // ------------------------------------------------------------------ people
+
+std::string personKey(AppContext& app, const std::string& normalizedId) {
+  return app.vault.blindIndex("id:" + normalizedId);
+}
+
+std::string personPhoneKey(AppContext& app, const std::string& phone) {
+  return app.vault.blindIndex("phone:" + phone);
+}
+
+void setIdentity(Booking& b, AppContext& app, const Person& p) {
+  b.idType = std::string(idnum::toString(p.docType));
+  b.idEnc = app.vault.seal(p.idNumber);
+  b.idHash = personKey(app, p.idNumber);
+  // The last six characters reversed: a short code (last 4-6) becomes an indexed prefix.
+  std::string tail = p.idNumber.substr(p.idNumber.size() > 6 ? p.idNumber.size() - 6 : 0);
+  b.idTail = std::string(tail.rbegin(), tail.rend());
+  b.idMask = idnum::mask(p.idNumber);
+  b.birthDate = p.birthDate;
+  b.sex = p.sex;
+}
+
+void setPhone(Booking& b, AppContext& app, const std::string& phone) {
+  b.phoneEnc = phone.empty() ? "" : app.vault.seal(phone);
+  b.phoneHash = phone.empty() ? "" : personPhoneKey(app, phone);
+  b.phoneMask = phone.empty() ? "" : idnum::maskPhone(phone);
+}
+
+void notifyBooking(soci::session& sql, AppContext& app, const Booking& b, const std::string& tmpl,
+                   const std::map<std::string, std::string>& extra) {
+  if (b.phoneEnc.empty()) return;
+  std::map<std::string, std::string> vars{
+      {"name", b.name},
+      {"vaccine", b.vaccineName},
+      {"dose", std::to_string(b.doseNo)},
+      {"time", b.day + " " + rules::hm(b.startMin) + "-" + rules::hm(b.endMin)},
+      {"site", b.siteName},
+      {"code", b.code}};
+  for (const auto& [k, v] : extra) vars[k] = v;
+  notify::enqueue(sql, app, app.vault.open(b.phoneEnc), tmpl, vars, b.regionPath);
+}
+
+bool releaseDue(soci::session& sql, AppContext& app, int64_t id, int64_t now) {
+  auto b = repo::booking(sql, id);
+  // The conditional UPDATE decides: a booking checked in, vaccinated or released by another
+  // process meanwhile is left alone.
+  if (!b || !repo::cancel(sql, id, "system", "超时未登记/接种，系统自动释放", false, now))
+    return false;
+  afterCancel(sql, *b, true);
+  Booking after = reload(sql, id);
+  notifyBooking(sql, app, after, "vax_released");
+  recordChange(sql, Actor{0, "system", "", ""}, "release", *b, after,
+               "智能释放：超时未接种自动取消");
+  return true;
+}
+
+bool remindDue(soci::session& sql, AppContext& app, int64_t id) {
+  auto b = repo::booking(sql, id);
+  if (!b || !repo::clearRemind(sql, id)) return false;
+  notifyBooking(sql, app, *b, "vax_reminder");
+  return true;
+}
 
 Person parsePerson(const std::string& idType, const std::string& idNumber,
                    const std::optional<std::string>& birthDate) {
@@ -188,17 +219,17 @@ KeywordMatch matchKeyword(AppContext& app, const std::string& keyword) {
   if (!hasDigit)
     m.name = keyword;  // Latin names too ("Maria"): documents and tails carry digits
   else if (digits && k.size() == 11 && k[0] == '1' && k.find('X') == std::string::npos)
-    m.phoneHash = phoneHash(app, k);
+    m.phoneHash = personPhoneKey(app, k);
   else if (digits && k.size() == 18 &&
            std::holds_alternative<idnum::Parsed>(
                idnum::parse(idnum::DocType::ResidentId, k, toDate("2100-01-01"))))
-    m.idHash = idHash(app, k);
+    m.idHash = personKey(app, k);
   else if (digits && k.size() == 18)
     m.code = k;
   else if (alnum && k.size() >= 4 && k.size() <= 6)
     m.idTailRev = std::string(k.rbegin(), k.rend());
   else if (alnum && k.size() > 6)
-    m.idHash = idHash(app, k);  // a passport or other document number
+    m.idHash = personKey(app, k);  // a passport or other document number
   else
     m.name = keyword;
   return m;
@@ -286,7 +317,7 @@ std::vector<rules::Dose> history(const std::vector<Booking>& all, int64_t vaccin
 json eligibilityJson(soci::session& sql, AppContext& app, const Person& person) {
   Settings st = loadSettings(sql);
   std::string today = rules::localDay(Clock::nowMs());
-  auto all = repo::bookingsOfPerson(sql, idHash(app, person.idNumber));
+  auto all = repo::bookingsOfPerson(sql, personKey(app, person.idNumber));
   json vaccines = json::array();
   for (const auto& v : repo::vaccines(sql, true)) {
     auto h = history(all, v.id);
@@ -320,7 +351,7 @@ json eligibilityJson(soci::session& sql, AppContext& app, const Person& person) 
 }
 
 Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInput& in) {
-  std::string hash = idHash(app, in.person.idNumber);
+  std::string hash = personKey(app, in.person.idNumber);
   std::optional<std::string> idem;
   if (in.idemKey) {
     // Keyed by the person too, so a guessed key never returns someone else's booking.
@@ -391,16 +422,8 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
   b.startsAt = slot->startsAt;
   b.endsAt = slot->endsAt;
   b.name = in.person.name;
-  b.idType = std::string(idnum::toString(in.person.docType));
-  b.idEnc = app.vault.seal(in.person.idNumber);
-  b.idHash = hash;
-  b.idTail = tailRev(in.person.idNumber, 6);
-  b.idMask = idnum::mask(in.person.idNumber);
-  b.birthDate = in.person.birthDate;
-  b.sex = in.person.sex;
-  b.phoneEnc = app.vault.seal(in.person.phone);
-  b.phoneHash = phoneHash(app, in.person.phone);
-  b.phoneMask = idnum::maskPhone(in.person.phone);
+  setIdentity(b, app, in.person);
+  setPhone(b, app, in.person.phone);
   if (!in.person.address.empty()) b.addressEnc = app.vault.seal(in.person.address);
   b.nationality = in.person.nationality;
   if (!in.proxyName.empty()) {
@@ -434,7 +457,7 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
   repo::bumpGrid(sql, grid.id, v.id, b.doseNo, 1, 0);
   repo::bumpDay(sql, b.streetId, rules::localDay(now), 1, 0, 0);
   Booking saved = reload(sql, b.id);
-  sms(sql, app, saved, "vax_booked");
+  notifyBooking(sql, app, saved, "vax_booked");
   recordChange(sql, a, "create", Booking{}, saved, "预约 " + saved.vaccineName);
   return saved;
 }
@@ -442,13 +465,13 @@ Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInpu
 std::vector<Booking> lookup(soci::session& sql, AppContext& app,
                             const std::optional<std::string>& code, const std::string& idNumber,
                             const std::optional<std::string>& phone) {
-  std::string hash = idHash(app, upperTrim(idNumber));
+  std::string hash = personKey(app, upperTrim(idNumber));
   if (code) {
     personBooking(sql, app, *code, idNumber);
     return repo::bookingsOfPerson(sql, hash);
   }
   auto all = repo::bookingsOfPerson(sql, hash);
-  std::string ph = phoneHash(app, phone.value_or(""));
+  std::string ph = personPhoneKey(app, phone.value_or(""));
   bool match =
       std::any_of(all.begin(), all.end(), [&](const Booking& b) { return b.phoneHash == ph; });
   if (!match) throw Problem(404, "not_found", "no booking matches this ID number and phone");
@@ -479,9 +502,7 @@ Booking citizenProfile(soci::session& sql, AppContext& app, const Actor& a, cons
     throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
   Booking before = b;
   moveGrid(sql, b, requireGrid(sql, gridId, districtPathOf(sql, b)));
-  b.phoneEnc = app.vault.seal(phone);
-  b.phoneHash = phoneHash(app, phone);
-  b.phoneMask = idnum::maskPhone(phone);
+  setPhone(b, app, phone);
   b.updatedAt = Clock::nowMs();
   repo::updatePerson(sql, b);
   Booking after = reload(sql, b.id);
@@ -509,11 +530,7 @@ Booking adminUpdate(soci::session& sql, AppContext& app, const Principal& p, con
   Booking before = b;
   moveGrid(sql, b, requireGrid(sql, e.gridId, p.regionPath));
   b.name = e.name;
-  if (e.phone) {
-    b.phoneEnc = app.vault.seal(*e.phone);
-    b.phoneHash = phoneHash(app, *e.phone);
-    b.phoneMask = idnum::maskPhone(*e.phone);
-  }
+  if (e.phone) setPhone(b, app, *e.phone);
   b.updatedAt = Clock::nowMs();
   repo::updatePerson(sql, b);
   Booking after = reload(sql, id);
@@ -543,7 +560,7 @@ Booking adminCancel(soci::session& sql, AppContext& app, const Principal& p, con
                             "only a booking not yet checked in or vaccinated can be cancelled");
   afterCancel(sql, b, false);
   Booking after = reload(sql, id);
-  sms(sql, app, after, "vax_cancelled", {{"reason", why}});
+  notifyBooking(sql, app, after, "vax_cancelled", {{"reason", why}});
   recordChange(sql, a, "cancel", b, after, "取消预约：" + why);
   return after;
 }
@@ -562,8 +579,9 @@ json reveal(soci::session& sql, AppContext& app, const Principal& p, const Actor
 namespace {
 void requireWindow(const Booking& b, int64_t now) {
   if (!b.slotId || !rules::admissible(now, b.startsAt, b.endsAt))
-    throw Problem::conflict("not_admissible",
-                            "admission is from 2 hours before to 2 hours after " + window(b));
+    throw Problem::conflict("not_admissible", "admission is from 2 hours before to 2 hours after " +
+                                                  b.day + " " + rules::hm(b.startMin) + "-" +
+                                                  rules::hm(b.endMin));
 }
 }  // namespace
 

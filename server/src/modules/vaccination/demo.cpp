@@ -85,7 +85,7 @@ std::string seedDemo(soci::session& sql, AppContext& app, const Principal& rootI
       char birth[48];
       std::snprintf(birth, sizeof birth, "%04d%02d%02d", 1950 + k % 50, 1 + (k / 50) % 12,
                     1 + (k / 600) % 28);
-      std::string id = idNumber("320404", birth, seq % 1000);
+      Person person = parsePerson("id_card", idNumber("320404", birth, seq % 1000), std::nullopt);
       std::string name = std::string(kSurnames + 3 * pick(rng), 3) + kGiven[pick(rng)];
       int doses = 1 + (i % 3 == 0 ? 0 : 1);
       int back = dayBack(rng);
@@ -102,14 +102,7 @@ std::string seedDemo(soci::session& sql, AppContext& app, const Principal& rootI
         b.startsAt = b.endsAt = *rules::dayStart(b.day);
         b.vaccinatedAt = b.checkedInAt = b.startsAt + 9 * rules::kHour;
         b.name = name;
-        b.idType = "id_card";
-        b.idEnc = app.vault.seal(id);
-        b.idHash = app.vault.blindIndex("id:" + id);
-        std::string tail = id.substr(12);
-        b.idTail = std::string(tail.rbegin(), tail.rend());
-        b.idMask = idnum::mask(id);
-        b.birthDate = std::string(birth, 4) + "-" + std::string(birth + 4, 2) + "-" +
-                      std::string(birth + 6, 2);
+        setIdentity(b, app, person);
         b.status = "booked";
         b.source = "history";
         b.lotNo = "202111A" + std::to_string(dose);

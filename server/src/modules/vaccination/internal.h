@@ -1,5 +1,6 @@
 #pragma once
 // Shared inside the vaccination module only; other modules use service.h.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -95,6 +96,17 @@ struct Person {
 Person parsePerson(const std::string& idType, const std::string& idNumber,
                    const std::optional<std::string>& birthDate);
 int ageOf(const Person& p, const std::string& onDay);
+
+// Personal data on a booking as X6 wants it: sealed, blind-indexed, masked.
+std::string personKey(AppContext& app, const std::string& normalizedId);  // blind index of an ID
+std::string personPhoneKey(AppContext& app, const std::string& phone);
+void setIdentity(Booking& b, AppContext& app, const Person& p);
+void setPhone(Booking& b, AppContext& app, const std::string& phone);  // "" = none
+void notifyBooking(soci::session& sql, AppContext& app, const Booking& b, const std::string& tmpl,
+                   const std::map<std::string, std::string>& extra = {});
+// Automatic release (V10) and reminder (V8) of one due booking; false when it no longer is.
+bool releaseDue(soci::session& sql, AppContext& app, int64_t id, int64_t now);
+bool remindDue(soci::session& sql, AppContext& app, int64_t id);
 
 json adminJson(const Booking& b, int64_t now);
 json publicJson(const Booking& b, int64_t now);

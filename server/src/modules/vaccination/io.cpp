@@ -211,7 +211,7 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
       fail(r, "身份证号", "未满 " + std::to_string(st.minAge) + " 周岁");
       continue;
     }
-    std::string hash = app.vault.blindIndex("id:" + person.idNumber);
+    std::string hash = personKey(app, person.idNumber);
     std::string key = hash + ":" + std::to_string(v->id) + ":" + std::to_string(dose);
     if (!seen.insert(key).second) {
       fail(r, "身份证号", "重复：文件中已有相同身份证号、疫苗和针数", true);
@@ -230,20 +230,8 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
     b.gridId = grid.id;
     b.regionPath = grid.path;
     b.name = name;
-    b.idType = std::string(idnum::toString(person.docType));
-    b.idEnc = app.vault.seal(person.idNumber);
-    b.idHash = hash;
-    std::string tail =
-        person.idNumber.substr(person.idNumber.size() > 6 ? person.idNumber.size() - 6 : 0);
-    b.idTail = std::string(tail.rbegin(), tail.rend());
-    b.idMask = idnum::mask(person.idNumber);
-    b.birthDate = person.birthDate;
-    b.sex = person.sex;
-    if (!phone.empty()) {
-      b.phoneEnc = app.vault.seal(phone);
-      b.phoneHash = app.vault.blindIndex("phone:" + phone);
-      b.phoneMask = idnum::maskPhone(phone);
-    }
+    setIdentity(b, app, person);
+    setPhone(b, app, phone);
     b.status = "booked";
     b.createdAt = b.updatedAt = now;
     if (kind == "history") {

@@ -8,8 +8,6 @@
 #include "app/context.h"
 #include "common/clock.h"
 #include "db/database.h"
-#include "modules/audit/service.h"
-#include "modules/notify/service.h"
 #include "modules/vaccination/internal.h"
 #include "modules/vaccination/repo.h"
 #include "modules/vaccination/rules.h"
@@ -17,49 +15,13 @@
 
 namespace fy::vax {
 
-namespace {
-std::string window(const Booking& b) {
-  return b.day + " " + rules::hm(b.startMin) + "-" + rules::hm(b.endMin);
-}
-
-void notifyBooking(soci::session& sql, AppContext& app, const Booking& b, const char* tmpl) {
-  if (b.phoneEnc.empty()) return;
-  notify::enqueue(sql, app, app.vault.open(b.phoneEnc), tmpl,
-                  {{"name", b.name},
-                   {"vaccine", b.vaccineName},
-                   {"dose", std::to_string(b.doseNo)},
-                   {"time", window(b)},
-                   {"site", b.siteName},
-                   {"code", b.code}},
-                  b.regionPath);
-}
-}  // namespace
-
 JobCounts runDueJobs(soci::session& sql, AppContext& app, int64_t now) {
   JobCounts n;
   const Actor system{0, "system", "", ""};
-  for (int64_t id : repo::dueReleases(sql, now, 500)) {
-    auto b = repo::booking(sql, id);
-    // The conditional UPDATE decides: a booking checked in, vaccinated or released by another
-    // process meanwhile is left alone.
-    if (!b || !repo::cancel(sql, id, "system", "超时未登记/接种，系统自动释放", false, now))
-      continue;
-    if (b->slotId) repo::givePlaceBack(sql, *b->slotId, now);
-    repo::bumpGrid(sql, b->gridId, b->vaccineId, b->doseNo, -1, 0);
-    repo::bumpDay(sql, b->streetId, rules::localDay(now), 0, 0, 1);
-    notifyBooking(sql, app, *b, "vax_released");
-    audit::record(
-        sql, system,
-        {"release", "vax_booking", id, b->regionPath, "智能释放：超时未接种自动取消",
-         json{{"status", "booked"}}, json{{"status", "cancelled"}, {"cancelBy", "system"}}});
-    ++n.released;
-  }
-  for (int64_t id : repo::dueReminders(sql, now, 500)) {
-    auto b = repo::booking(sql, id);
-    if (!b || !repo::clearRemind(sql, id)) continue;
-    notifyBooking(sql, app, *b, "vax_reminder");
-    ++n.reminded;
-  }
+  for (int64_t id : repo::dueReleases(sql, now, 500))
+    if (releaseDue(sql, app, id, now)) ++n.released;
+  for (int64_t id : repo::dueReminders(sql, now, 500))
+    if (remindDue(sql, app, id)) ++n.reminded;
   return n;
 }
 

@@ -55,7 +55,7 @@ bool validAddress(const std::string& s) {
       ++i;
       continue;
     }
-    if ((c & 0xF0) == 0xE0 && i + 2 < s.size() + 0) {
+    if ((c & 0xF0) == 0xE0 && i + 2 < s.size()) {
       unsigned cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
                     (static_cast<unsigned char>(s[i + 2]) & 0x3F);
       if (cp >= 0x4E00 && cp <= 0x9FFF) {
@@ -68,9 +68,8 @@ bool validAddress(const std::string& s) {
   return true;
 }
 
-json publicList(soci::session& sql, const std::vector<Booking>& all, int64_t now) {
+json publicList(const std::vector<Booking>& all, int64_t now) {
   bool dose = std::any_of(all.begin(), all.end(), [](const Booking& b) { return b.vaccinatedAt; });
-  (void)sql;
   json items = json::array();
   for (const auto& b : all) {
     json j = publicJson(b, now);
@@ -188,7 +187,7 @@ void registerPublicRoutes(http::Routes& routes) {
                   in.fail("phone", "required", "give the phone number or the booking code");
                 in.done();
                 return Response::ok(
-                    publicList(c.sql, lookup(c.sql, c.app, code, id, phone), Clock::nowMs()));
+                    publicList(lookup(c.sql, c.app, code, id, phone), Clock::nowMs()));
               }});
 
   routes.post(base + "/bookings" + code + "/cancel", http::kPublic, [](Ctx& c) {

@@ -44,8 +44,8 @@ struct Computed {
   double target = 0.44;
 };
 
-Computed compute(soci::session& sql, const Principal& p, int64_t regionId, bool grids) {
-  region::Node root = region::findInScope(sql, p, regionId ? regionId : p.regionId);
+// Rows are the nodes of `rowLevel` under `root`, or `root` itself when it sits at or below it.
+Computed compute(soci::session& sql, const region::Node& root, int rowLevel) {
   auto nodes = region::subtree(sql, root.path);
   auto vaccines = repo::vaccines(sql, false);
   auto stats = repo::gridStats(sql, root.path);
@@ -58,10 +58,7 @@ Computed compute(soci::session& sql, const Principal& p, int64_t regionId, bool 
 
   std::vector<const region::Node*> rowNodes;
   for (const auto& n : nodes) {
-    if (grids ? n.level == region::kGrid
-              : (n.parentId == root.id && n.level <= region::kStreet) ||
-                    (root.level == region::kStreet && n.id == root.id))
-      rowNodes.push_back(&n);
+    if (root.level >= rowLevel ? n.id == root.id : n.level == rowLevel) rowNodes.push_back(&n);
   }
   std::map<int64_t, Row> rows;
   Row total;
@@ -119,37 +116,27 @@ Computed compute(soci::session& sql, const Principal& p, int64_t regionId, bool 
   return c;
 }
 
+region::Node rootOf(soci::session& sql, const Principal& p, int64_t regionId) {
+  return region::findInScope(sql, p, regionId ? regionId : p.regionId);
+}
+
 }  // namespace
 
 json regionStats(soci::session& sql, const Principal& p, int64_t regionId, bool grids) {
-  Computed c = compute(sql, p, regionId, grids);
+  region::Node root = rootOf(sql, p, regionId);
+  Computed c =
+      compute(sql, root, grids ? region::kGrid : std::min(root.level + 1, +region::kStreet));
   return {{"target", c.target}, {"vaccines", c.vaccines}, {"rows", c.rows}, {"total", c.total}};
 }
 
 json board(soci::session& sql, const Principal& p, int64_t regionId) {
-  region::Node root = region::findInScope(sql, p, regionId ? regionId : p.regionId);
-  // Streets of the chosen node: the rows of the grid table's parents.
-  Computed streets;
-  {
-    Computed all = compute(sql, p, root.id, false);
-    streets = all;
-    if (root.level < region::kDistrict + 0 && !all.rows.empty()) {
-      // A city: list its streets, not its districts.
-      json rows = json::array();
-      for (const auto& d : all.rows) {
-        Computed sub = compute(sql, p, d["regionId"].get<int64_t>(), false);
-        for (auto& r : sub.rows) rows.push_back(r);
-      }
-      rank(rows, "firstRate", "firstRank");
-      rank(rows, "fullRate", "fullRank");
-      streets.rows = rows;
-    }
-  }
+  region::Node root = rootOf(sql, p, regionId);
+  Computed streets = compute(sql, root, region::kStreet);
   json streetRows = streets.rows;
   std::sort(streetRows.begin(), streetRows.end(), [](const json& a, const json& b) {
     return a["fullRate"].get<double>() > b["fullRate"].get<double>();
   });
-  json gridRows = compute(sql, p, root.id, true).rows;
+  json gridRows = compute(sql, root, region::kGrid).rows;
   std::sort(gridRows.begin(), gridRows.end(), [](const json& a, const json& b) {
     return a["firstRate"].get<double>() > b["firstRate"].get<double>();
   });
@@ -176,7 +163,8 @@ json board(soci::session& sql, const Principal& p, int64_t regionId) {
 }
 
 json summary(soci::session& sql, const Principal& p) {
-  Computed c = compute(sql, p, p.regionId, false);
+  region::Node root = rootOf(sql, p, 0);
+  Computed c = compute(sql, root, std::min(root.level + 1, +region::kStreet));
   std::string today = rules::localDay(Clock::nowMs());
   long long todayBooked = 0, todayVaccinated = 0, totalVaccinated = 0;
   for (const auto& d : repo::dayStats(sql, p.regionPath, today, today)) {
