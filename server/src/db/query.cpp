@@ -11,9 +11,9 @@ void Query::bindAll(soci::details::prepare_temp_type& p) {
   }
 }
 
-long long Query::count(soci::session& sql) {
+long long Query::scalar(soci::session& sql, const std::string& text) {
   long long n = 0;
-  soci::details::prepare_temp_type p = (sql.prepare << "SELECT COUNT(*) " + from_);
+  soci::details::prepare_temp_type p = (sql.prepare << text);
   p, soci::into(n);
   bindAll(p);
   soci::statement st(p);
@@ -21,16 +21,11 @@ long long Query::count(soci::session& sql) {
   return n;
 }
 
+long long Query::count(soci::session& sql) { return scalar(sql, "SELECT COUNT(*) " + from_); }
+
 long long Query::countUpTo(soci::session& sql, long long cap) {
-  long long n = 0;
-  soci::details::prepare_temp_type p =
-      (sql.prepare << "SELECT COUNT(*) FROM (SELECT 1 " + from_ + " LIMIT " + std::to_string(cap) +
-                          ") capped");
-  p, soci::into(n);
-  bindAll(p);
-  soci::statement st(p);
-  st.execute(true);
-  return n;
+  return scalar(sql, "SELECT COUNT(*) FROM (SELECT 1 " + from_ + " LIMIT " + std::to_string(cap) +
+                         ") capped");
 }
 
 soci::rowset<soci::row> Query::select(soci::session& sql, const std::string& columns,

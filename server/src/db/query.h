@@ -39,6 +39,7 @@ class Query {
     bool isText;
   };
   void bindAll(soci::details::prepare_temp_type& p);
+  long long scalar(soci::session& sql, const std::string& text);
   std::string from_;
   std::deque<Bind> binds_;
 };
