@@ -171,11 +171,12 @@ process.on('exit', () => {
  * Starts `fangyi serve` on a fresh data directory and database (with demo data unless
  * demo=false; with --test-mode unless testMode=false; SMS sender off unless smsDispatch; in test
  * mode the vaccination jobs (auto-release, reminders) off unless jobs, so that they run only when
- * a test calls POST /api/v1/test/vaccination/jobs).
- * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), restart(), peer(),
- * stop(), exitCode}.
+ * a test calls POST /api/v1/test/vaccination/jobs). `env` adds environment variables of every
+ * `fangyi serve` process it starts (e.g. {FANGYI_RATE_IP: '0'}).
+ * Returns {url, dataDir, dbUrl, logFile, client(), login(username, password?), restart(), crash(),
+ * peer(), stop(), exitCode}.
  */
-export async function startServer({ demo = true, smsDispatch = false, testMode = true, webDir = null, jobs = false } = {}) {
+export async function startServer({ demo = true, smsDispatch = false, testMode = true, webDir = null, jobs = false, env = {} } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (build it or set FANGYI_BIN)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fangyi-api-'));
   let pgDb = null;
@@ -196,6 +197,7 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
   let proc;
   let url;
   let exited = null;
+  let crashed = false; // killed by crash() and not restarted yet
   const peers = new Set();
   // Starts one `fangyi serve` on this data directory and database and waits until it is ready;
   // returns {child, url}; child.exitPromise resolves to {code, signal} when it exits.
@@ -209,7 +211,7 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
       if (!smsDispatch) args.push('--no-sms-dispatch');
       if (testMode && !withJobs) args.push('--no-jobs');
       const fd = fs.openSync(logFile, 'a');
-      const child = spawn(BIN, args, { stdio: ['ignore', fd, fd] });
+      const child = spawn(BIN, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
       fs.closeSync(fd);
       live.add(child);
       let gone = null;
@@ -245,6 +247,7 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
   };
   const launch = async (withJobs) => {
     exited = null;
+    crashed = false;
     const started = await spawnReady(withJobs);
     proc = started.child;
     url = started.url;
@@ -269,18 +272,36 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
     },
     /**
      * SIGTERM (must exit 0), then a new process on the same data directory and database, as
-     * after a restart; `url` changes (clients made before hold the old one). jobs as in
-     * startServer. Sessions survive, the test clock does not (it lives in the process).
+     * after a restart (after crash(): only the new process); `url` changes (clients made before
+     * hold the old one). jobs as in startServer. Sessions survive, the test clock does not (it
+     * lives in the process).
      */
     async restart({ jobs: withJobs = jobs } = {}) {
-      if (exited) throw new Error('server is not running');
-      proc.kill('SIGTERM');
-      const result = await proc.exitPromise;
-      if (result.code !== 0) throw new Error(`server exited with ${result.code ?? result.signal} on restart (log: ${logFile})`);
+      if (!crashed) {
+        // After crash() the process is gone already: the new one recovers the same database.
+        if (exited) throw new Error('server is not running');
+        proc.kill('SIGTERM');
+        const result = await proc.exitPromise;
+        if (result.code !== 0) throw new Error(`server exited with ${result.code ?? result.signal} on restart (log: ${logFile})`);
+      }
       await launch(withJobs);
       server.url = url;
       server.proc = proc;
       return server;
+    },
+    /**
+     * SIGKILL (`kill -9`) of the running process, as a power cut would do: no clean shutdown,
+     * requests in flight are cut off. Resolves once the process is gone; restart() then brings
+     * a new process up on the same data directory and database (no demo data again), and
+     * stop() without a restart only cleans up. Peers keep running.
+     */
+    async crash() {
+      if (exited) throw new Error(`server is not running (it exited with ${exited.code ?? exited.signal}; log: ${logFile})`);
+      proc.kill('SIGKILL');
+      const result = await proc.exitPromise;
+      if (result.signal !== 'SIGKILL') throw new Error(`server exited with ${result.code ?? result.signal} before the SIGKILL (log: ${logFile})`);
+      crashed = true;
+      return result;
     },
     /**
      * A second process serving the same data directory and database (as with several nodes
@@ -334,13 +355,15 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
           throw new Error(`server did not stop within 15 s of SIGTERM (log: ${logFile})`);
         }
       }
+      // A process killed by crash() and not restarted: nothing left to stop, and no failure.
+      const ok = result.code === 0 || (crashed && result.signal === 'SIGKILL');
       server.exitCode = result.code;
       server.finalLog = fs.readFileSync(logFile, 'utf8');
       if (!KEEP) {
         if (pgDb) await psql('postgres', `DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`).catch(() => {});
-        if (result.code === 0) fs.rmSync(dataDir, { recursive: true, force: true });
+        if (ok) fs.rmSync(dataDir, { recursive: true, force: true });
       }
-      if (result.code !== 0)
+      if (!ok)
         throw new Error(`server exited with ${result.code ?? result.signal} after SIGTERM (log: ${logFile})`);
       return result.code;
     },
