@@ -25,7 +25,7 @@ let grid; // 永红社区
 
 before(async () => {
   // One client address sends the whole release: no per-address or per-ID-number rate limit.
-  server = await startServer({ env: { FANGYI_RATE_IP: '0', FANGYI_RATE_ID: '0' } });
+  server = await startServer();
   admin = await server.login('admin');
   vx = await vaxWorld(admin);
   token = vx.links.get('永红街道').token;

@@ -16,6 +16,7 @@
 #include "modules/iam/service.h"
 #include "modules/notify/service.h"
 #include "modules/region/service.h"
+#include "modules/vaccination/engine.h"
 #include "modules/vaccination/service.h"
 
 namespace fy::app {
@@ -34,6 +35,10 @@ AppContext makeContext(const Options& o) {
   app.testMode = o.testMode;
   app.publicUrl = o.publicUrl.empty() ? "http://" + o.listen : o.publicUrl;
   while (!app.publicUrl.empty() && app.publicUrl.back() == '/') app.publicUrl.pop_back();
+  // Bursts: a family books for several members in a minute; a shared address (a carrier's
+  // NAT, an office) carries many people.
+  app.perIp = std::make_shared<RateLimiter>(o.rateIp, std::max(1, o.rateIp / 2));
+  app.perIdNumber = std::make_shared<RateLimiter>(o.rateId, std::max(1, o.rateId));
   return app;
 }
 
@@ -60,6 +65,9 @@ int serve(const Options& o) {
   db::Database db({dbUrl(o), o.readers});
   prepareSchema(db);
   db.start();
+  vax::Engine bookings(db, app, dbUrl(o));
+  bookings.start();
+  app.vaxEngine = &bookings;
 
   http::Routes routes;
   registerAll(routes);

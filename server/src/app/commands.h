@@ -15,6 +15,8 @@ struct Options {
   bool noSmsDispatch = false;
   bool noJobs = false;
   std::string publicUrl;
+  int rateIp = 120;  // public requests per client address a minute (0 = off)
+  int rateId = 10;   // public requests per ID number a minute (0 = off)
   std::string username, password, city = "演示市";
 };
 

@@ -1,13 +1,19 @@
 #pragma once
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/crypto.h"
 #include "common/principal.h"
+#include "common/rate_limit.h"
 #include "db/database.h"
 
 namespace fy {
+
+namespace vax {
+class Engine;
+}
 
 struct AppContext {
   db::Dialect dialect = db::Dialect::Sqlite;
@@ -18,6 +24,11 @@ struct AppContext {
   // Test mode: captcha answers are accepted as "test" and the clock can be shifted through
   // /api/v1/test/clock. Only the test suite turns it on; the server warns loudly when it is.
   bool testMode = false;
+  // Public routes (booking, eligibility, lookup): per client address and per ID number.
+  std::shared_ptr<RateLimiter> perIp = std::make_shared<RateLimiter>(0, 1);
+  std::shared_ptr<RateLimiter> perIdNumber = std::make_shared<RateLimiter>(0, 1);
+  // The flash-crowd booking executor of `serve` (null in CLI commands).
+  vax::Engine* vaxEngine = nullptr;
 };
 
 }  // namespace fy

@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
   serve->add_flag("--no-sms-dispatch", opt.noSmsDispatch, "do not run the SMS outbox sender here");
   serve->add_flag("--no-jobs", opt.noJobs,
                   "do not run automatic release and reminders here (another node does)");
+  serve->add_option("--rate-ip", opt.rateIp,
+                    "public booking/lookup requests a minute per client address (0 = no limit)")
+      ->envname("FANGYI_RATE_IP");
+  serve->add_option("--rate-id", opt.rateId,
+                    "public booking/lookup requests a minute per ID number (0 = no limit)")
+      ->envname("FANGYI_RATE_ID");
   serve->add_option("--public-url", opt.publicUrl, "base URL of public links and QR codes")
       ->envname("FANGYI_PUBLIC_URL");
 

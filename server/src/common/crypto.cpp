@@ -12,6 +12,12 @@
 namespace fy::crypto {
 
 void init() {
+  // A user-space ChaCha20 generator seeded from the kernel: the default asks the kernel on
+  // every call, and each booking needs a code and two nonces.
+  static const bool rngSet = [] {
+    return randombytes_set_implementation(&randombytes_internal_implementation) == 0;
+  }();
+  (void)rngSet;
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
 }
 

@@ -18,6 +18,7 @@ struct Problem : std::runtime_error {
   int status;
   std::string code;
   std::vector<FieldError> errors;
+  int retryAfter = 0;  // seconds, sent as Retry-After (429, 503)
   Problem(int status, std::string code, std::string detail, std::vector<FieldError> errors = {})
       : std::runtime_error(std::move(detail)),
         status(status),
@@ -37,6 +38,13 @@ struct Problem : std::runtime_error {
   static Problem notFound(std::string what) { return {404, "not_found", what + " not found"}; }
   static Problem forbidden(std::string code, std::string detail) {
     return {403, std::move(code), std::move(detail)};
+  }
+  static Problem tooMany(int retryAfterSeconds, std::string what) {
+    Problem p(429, "rate_limited",
+              "too many requests " + what + ": try again in " +
+                  std::to_string(retryAfterSeconds) + " s");
+    p.retryAfter = retryAfterSeconds;
+    return p;
   }
   static Problem conflict(std::string code, std::string detail) {
     return {409, std::move(code), std::move(detail)};

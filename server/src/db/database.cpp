@@ -56,6 +56,17 @@ std::string pgConnInfo(const std::string& url) {
   return out;
 }
 
+namespace {
+thread_local std::vector<std::function<void()>>* pendingAfterCommit = nullptr;
+}
+
+void afterCommit(std::function<void()> fn) {
+  if (pendingAfterCommit)
+    pendingAfterCommit->push_back(std::move(fn));
+  else
+    fn();
+}
+
 Database::Database(Config cfg) : cfg_(std::move(cfg)), dialect_(dialectOf(cfg_.url)) {}
 
 Database::~Database() { stop(); }
@@ -144,6 +155,8 @@ void Database::writerLoop() {
   std::unique_ptr<soci::session> sql;
   std::vector<WriteJob> batch;
   std::vector<std::exception_ptr> errors;
+  std::vector<std::function<void()>> committed;
+  pendingAfterCommit = &committed;
   for (;;) {
     {
       std::unique_lock lk(wmu_);
@@ -176,6 +189,13 @@ void Database::writerLoop() {
         }
       }
       *sql << "COMMIT";
+      for (auto& fn : committed) {
+        try {
+          fn();
+        } catch (const std::exception& e) {
+          spdlog::error("after-commit hook failed: {}", e.what());
+        }
+      }
     } catch (...) {
       batchError = std::current_exception();
       try {
@@ -184,6 +204,7 @@ void Database::writerLoop() {
         sql.reset();  // the connection is broken; reconnect for the next batch
       }
     }
+    committed.clear();
     batches_++;
     writes_ += static_cast<int64_t>(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {

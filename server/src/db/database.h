@@ -83,4 +83,9 @@ class Database {
 
 Dialect dialectOf(const std::string& url);
 
+// Runs `fn` once the writer transaction of the current job has committed (it is dropped when
+// the transaction fails). Outside the writer thread it runs at once. For knowledge kept in
+// memory that must never run ahead of the database, e.g. "this slot has places again".
+void afterCommit(std::function<void()> fn);
+
 }  // namespace fy::db

@@ -68,8 +68,10 @@ Response Response::problem(const Problem& p, const std::string& requestId) {
                          {"detail", p.what()},
                          {"errors", errors}};
   if (!requestId.empty()) body["requestId"] = requestId;
+  if (p.retryAfter > 0) body["retryAfter"] = p.retryAfter;
   Response r = json(p.status, body);
   r.contentType = "application/problem+json";
+  if (p.retryAfter > 0) r.headers.emplace_back("Retry-After", std::to_string(p.retryAfter));
   return r;
 }
 
@@ -89,9 +91,11 @@ Actor Ctx::actor() const {
   return a;
 }
 
-nlohmann::json Ctx::body() const {
-  if (req.body.empty()) throw Problem(400, "body_required", "a JSON object body is required");
-  nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
+nlohmann::json Ctx::body() const { return parseObject(req.body); }
+
+nlohmann::json parseObject(const std::string& body) {
+  if (body.empty()) throw Problem(400, "body_required", "a JSON object body is required");
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded()) throw Problem(400, "malformed_json", "the body is not valid JSON");
   if (!j.is_object()) throw Problem(400, "malformed_json", "the body must be a JSON object");
   return j;

@@ -55,6 +55,9 @@ struct Response {
   static Response problem(const Problem& p, const std::string& requestId = "");
 };
 
+// The request body as a JSON object, or a 400 problem.
+nlohmann::json parseObject(const std::string& body);
+
 struct Page {
   int page = 1;
   int size = 10;
@@ -88,6 +91,12 @@ class Ctx {
 
 enum class Kind { Read, Write };
 
+using Reply = std::function<void(Response)>;
+// A public route answered later and off the database threads: the handler runs on the I/O
+// thread (parsing, validation, hashing; never a database call), hands the work to its own
+// executor and calls `reply` exactly once, from any thread.
+using AsyncHandler = std::function<void(const Request&, AppContext&, Reply)>;
+
 // perm: kPublic = no sign-in; kSignedIn = any signed-in account; otherwise a permission code.
 inline const std::string kPublic = "public";
 inline const std::string kSignedIn = "signed-in";
@@ -100,6 +109,7 @@ struct Route {
   std::function<Response(Ctx&)> handler;
   size_t maxBody = 64 * 1024;
   bool beforePasswordChange = false;  // reachable while a password change is forced
+  AsyncHandler async;                 // set instead of `handler` (public routes only)
 };
 
 class Routes {
@@ -115,6 +125,11 @@ class Routes {
   }
   void del(std::string path, std::string perm, std::function<Response(Ctx&)> h) {
     add({"DELETE", std::move(path), std::move(perm), Kind::Write, std::move(h)});
+  }
+  void postAsync(std::string path, AsyncHandler h) {
+    Route r{"POST", std::move(path), kPublic, Kind::Write, nullptr};
+    r.async = std::move(h);
+    add(std::move(r));
   }
   Route& add(Route r) {
     all_.push_back(std::move(r));

@@ -212,7 +212,13 @@ struct Server::Impl {
           r->requestId));
       return;
     }
-    if (rt.kind == Kind::Read) {
+    if (rt.async) {
+      try {
+        rt.async(*r, app, finish);
+      } catch (...) {
+        finish(fromException(std::current_exception(), r->requestId));
+      }
+    } else if (rt.kind == Kind::Read) {
       db.read([this, &rt, r, finish](soci::session& sql) {
         Response resp;
         try {

@@ -211,7 +211,9 @@ export async function startServer({ demo = true, smsDispatch = false, testMode =
       if (!smsDispatch) args.push('--no-sms-dispatch');
       if (testMode && !withJobs) args.push('--no-jobs');
       const fd = fs.openSync(logFile, 'a');
-      const child = spawn(BIN, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+      // Every test client is 127.0.0.1: the public rate limits are off unless a test sets them.
+      const limits = { FANGYI_RATE_IP: '0', FANGYI_RATE_ID: '0' };
+      const child = spawn(BIN, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...limits, ...env } });
       fs.closeSync(fd);
       live.add(child);
       let gone = null;

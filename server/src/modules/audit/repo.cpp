@@ -1,5 +1,6 @@
 #include "modules/audit/repo.h"
 
+#include "db/bulk.h"
 #include "db/query.h"
 #include "db/soci.h"
 
@@ -18,6 +19,19 @@ void insert(soci::session& sql, const Actor& a, const Entry& e, int64_t now) {
       soci::use(t), soci::use(actorId, actorInd), soci::use(a.name), soci::use(a.ip),
       soci::use(a.requestId), soci::use(e.action), soci::use(e.entity), soci::use(entityId),
       soci::use(e.regionPath), soci::use(e.summary), soci::use(before, bi), soci::use(after, ai);
+}
+
+void insertAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows, int64_t now) {
+  db::BulkInsert in;
+  in.table = "audit_log";
+  in.columns = {"created_at", "actor_id", "actor_name", "ip",          "request_id", "action",
+                "entity",     "entity_id", "region_path", "summary", "before_json", "after_json"};
+  auto js = [](const nlohmann::json& j) { return j.is_null() ? db::Value() : db::Value(j.dump()); };
+  for (const auto& [a, e] : rows)
+    in.rows.push_back({now, a.id ? db::Value(a.id) : db::Value(), a.name, a.ip, a.requestId,
+                       e.action, e.entity, e.entityId, e.regionPath, e.summary, js(e.before),
+                       js(e.after)});
+  db::insertMany(sql, in);
 }
 
 nlohmann::json list(soci::session& sql, const Filter& f) {

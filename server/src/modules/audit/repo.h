@@ -16,6 +16,7 @@ struct Filter {
 };
 
 void insert(soci::session& sql, const Actor& a, const Entry& e, int64_t now);
+void insertAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows, int64_t now);
 nlohmann::json list(soci::session& sql, const Filter& f);  // {items,total}
 
 }  // namespace fy::audit::repo

@@ -10,6 +10,10 @@ void record(soci::session& sql, const Actor& actor, const Entry& e) {
   repo::insert(sql, actor, e, Clock::nowMs());
 }
 
+void recordAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows) {
+  repo::insertAll(sql, rows, Clock::nowMs());
+}
+
 void registerRoutes(http::Routes& routes) {
   routes.get("/api/v1/audit/logs", "audit:log:list", [](http::Ctx& c) {
     auto page = c.page();

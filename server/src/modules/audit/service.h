@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/principal.h"
 
@@ -27,6 +29,8 @@ struct Entry {
 // Writes one audit row on the caller's session, i.e. inside the same transaction as the
 // change it describes (DESIGN invariant: audit in the same transaction).
 void record(soci::session& sql, const Actor& actor, const Entry& e);
+// Many rows in one go (a batch of bookings), same transaction rule.
+void recordAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows);
 
 void registerRoutes(http::Routes& routes);
 

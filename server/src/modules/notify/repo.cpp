@@ -1,5 +1,6 @@
 #include "modules/notify/repo.h"
 
+#include "db/bulk.h"
 #include "db/query.h"
 #include "db/soci.h"
 
@@ -48,6 +49,18 @@ void insertSms(soci::session& sql, const std::string& phoneEnc, const std::strin
          ":rp, :t2)",
       soci::use(phoneEnc), soci::use(phoneMask), soci::use(tmpl), soci::use(content), soci::use(t),
       soci::use(regionPath), soci::use(t);
+}
+
+void insertAllSms(soci::session& sql, const std::string& tmpl, const std::vector<NewSms>& rows,
+                  int64_t now) {
+  db::BulkInsert in;
+  in.table = "notify_sms";
+  in.columns = {"phone_enc", "phone_mask", "template",   "content",
+                "status",    "attempts",   "next_attempt_at", "region_path", "created_at"};
+  for (const auto& r : rows)
+    in.rows.push_back({r.phoneEnc, r.phoneMask, tmpl, r.content, std::string("pending"),
+                       int64_t{0}, now, r.regionPath, now});
+  db::insertMany(sql, in);
 }
 
 std::vector<Due> claimDue(soci::session& sql, int64_t now, int64_t leaseMs, int limit) {

@@ -16,6 +16,11 @@ std::optional<nlohmann::json> templateJson(soci::session& sql, const std::string
 void updateTemplate(soci::session& sql, const std::string& code, const std::string& content,
                     int64_t now);
 
+struct NewSms {
+  std::string phoneEnc, phoneMask, content, regionPath;
+};
+void insertAllSms(soci::session& sql, const std::string& tmpl, const std::vector<NewSms>& rows,
+                  int64_t now);
 void insertSms(soci::session& sql, const std::string& phoneEnc, const std::string& phoneMask,
                const std::string& tmpl, const std::string& content, const std::string& regionPath,
                int64_t now);

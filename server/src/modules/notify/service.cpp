@@ -67,6 +67,18 @@ void enqueue(soci::session& sql, AppContext& app, const std::string& phone,
                   render(*tmpl, vars), regionPath, Clock::nowMs());
 }
 
+void enqueueAll(soci::session& sql, const std::string& templateCode,
+                const std::vector<Message>& msgs) {
+  if (msgs.empty()) return;
+  auto tmpl = repo::templateContent(sql, templateCode);
+  if (!tmpl) throw std::runtime_error("unknown SMS template " + templateCode);
+  std::vector<repo::NewSms> rows;
+  rows.reserve(msgs.size());
+  for (const auto& m : msgs)
+    rows.push_back({m.phoneEnc, m.phoneMask, render(*tmpl, m.vars), m.regionPath});
+  repo::insertAllSms(sql, templateCode, rows, Clock::nowMs());
+}
+
 Dispatcher::Dispatcher(db::Database& db, AppContext& app, std::unique_ptr<Sender> sender)
     : db_(db), app_(app), sender_(std::move(sender)) {}
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 #include <thread>
 
 namespace soci {
@@ -25,6 +26,15 @@ namespace fy::notify {
 void enqueue(soci::session& sql, AppContext& app, const std::string& phone,
              const std::string& templateCode, const std::map<std::string, std::string>& vars,
              const std::string& regionPath);
+
+struct Message {
+  std::string phoneEnc, phoneMask;  // sealed by the caller's vault (the same key as the outbox)
+  std::map<std::string, std::string> vars;
+  std::string regionPath;
+};
+// Many messages of one template at once (a batch of bookings), same transaction rule.
+void enqueueAll(soci::session& sql, const std::string& templateCode,
+                const std::vector<Message>& msgs);
 
 // Where messages go. Production plugs in an HTTP gateway; the default appends to a file.
 class Sender {

@@ -8,6 +8,7 @@
 #include "db/soci.h"
 #include "modules/audit/service.h"
 #include "modules/notify/service.h"
+#include "modules/vaccination/board.h"
 #include "modules/vaccination/internal.h"
 #include "modules/vaccination/repo.h"
 #include "modules/vaccination/rules.h"
@@ -30,6 +31,8 @@ idnum::Date toDate(const std::string& day) {
   return d;
 }
 
+}  // namespace
+
 bool validPhone(idnum::DocType t, const std::string& phone) {
   if (idnum::isValidMobile(phone)) return true;
   if (t == idnum::DocType::ResidentId) return false;
@@ -39,8 +42,7 @@ bool validPhone(idnum::DocType t, const std::string& phone) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// What the audit trail keeps of a booking: never the ID number or phone in clear.
-json auditJson(const Booking& b) {
+json bookingAuditJson(const Booking& b) {
   return {{"code", b.code},
           {"name", b.name},
           {"idMasked", b.idMask},
@@ -57,19 +59,33 @@ json auditJson(const Booking& b) {
           {"vaccinator", b.vaccinator}};
 }
 
+std::map<std::string, std::string> bookingSmsVars(const Booking& b) {
+  return {{"name", b.name},
+          {"vaccine", b.vaccineName},
+          {"dose", std::to_string(b.doseNo)},
+          {"time", b.day + " " + rules::hm(b.startMin) + "-" + rules::hm(b.endMin)},
+          {"site", b.siteName},
+          {"code", b.code}};
+}
+
+namespace {
+
 Booking reload(soci::session& sql, int64_t id) { return *repo::booking(sql, id); }
 
 void recordChange(soci::session& sql, const Actor& a, const std::string& action,
                   const Booking& before, const Booking& after, const std::string& summary) {
   audit::record(sql, a,
                 {action, "vax_booking", after.id, after.regionPath, summary,
-                 before.id ? auditJson(before) : json(), auditJson(after)});
+                 before.id ? bookingAuditJson(before) : json(), bookingAuditJson(after)});
 }
 
 // A cancelled booking gives its place back at once, so the same day's vaccine is offered again.
 void afterCancel(soci::session& sql, const Booking& b, bool released) {
   int64_t now = Clock::nowMs();
-  if (b.slotId) repo::givePlaceBack(sql, *b.slotId, now);
+  if (b.slotId) {
+    repo::givePlaceBack(sql, *b.slotId, now);
+    placesFreed(sql, *b.slotId);
+  }
   repo::bumpGrid(sql, b.gridId, b.vaccineId, b.doseNo, -1, 0);
   if (released) repo::bumpDay(sql, b.streetId, rules::localDay(now), 0, 0, 1);
 }
@@ -139,13 +155,7 @@ void setPhone(Booking& b, AppContext& app, const std::string& phone) {
 void notifyBooking(soci::session& sql, AppContext& app, const Booking& b, const std::string& tmpl,
                    const std::map<std::string, std::string>& extra) {
   if (b.phoneEnc.empty()) return;
-  std::map<std::string, std::string> vars{
-      {"name", b.name},
-      {"vaccine", b.vaccineName},
-      {"dose", std::to_string(b.doseNo)},
-      {"time", b.day + " " + rules::hm(b.startMin) + "-" + rules::hm(b.endMin)},
-      {"site", b.siteName},
-      {"code", b.code}};
+  auto vars = bookingSmsVars(b);
   for (const auto& [k, v] : extra) vars[k] = v;
   notify::enqueue(sql, app, app.vault.open(b.phoneEnc), tmpl, vars, b.regionPath);
 }
@@ -348,118 +358,6 @@ json eligibilityJson(soci::session& sql, AppContext& app, const Person& person) 
           {"minAge", st.minAge},
           {"maxAge", st.maxAge},
           {"vaccines", vaccines}};
-}
-
-Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInput& in) {
-  std::string hash = personKey(app, in.person.idNumber);
-  std::optional<std::string> idem;
-  if (in.idemKey) {
-    // Keyed by the person too, so a guessed key never returns someone else's booking.
-    idem = crypto::tokenHash(*in.idemKey + "|" + hash);
-    if (auto prior = repo::bookingByIdem(sql, *idem)) return *prior;
-  }
-  auto link = resolveLink(sql, in.token);
-  if (!link) throw Problem(404, "link_not_found", "this booking link does not exist");
-  auto slot = repo::slot(sql, in.slotId);
-  if (!slot) throw Problem(404, "slot_not_found", "slot not found");
-  bool typeOk = link->kind == "group" ? slot->type == "group" : slot->type != "group";
-  if (!typeOk || slot->regionPath.rfind(link->region.path, 0) != 0)
-    throw Problem::conflict("slot_closed", "this slot cannot be booked through this link");
-  if (!in.consent)
-    throw Problem(422, "consent_required", "accept the vaccination notice (接种须知) first",
-                  {{"consent", "required", "must be true"}});
-  region::Node grid = requireGrid(sql, in.gridId, link->region.path);
-  if (!validPhone(in.person.docType, in.person.phone))
-    throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
-  int64_t now = Clock::nowMs();
-  Vaccine v = requireVaccine(sql, slot->vaccineId);
-  auto site = repo::site(sql, slot->siteId);
-  if (slot->locked || now >= slot->endsAt || !v.enabled || !site || !site->enabled)
-    throw Problem::conflict("slot_closed", "booking for this slot has closed");
-
-  Settings st = loadSettings(sql);
-  auto e = rules::eligibility(v, history(repo::bookingsOfPerson(sql, hash), v.id),
-                              ageOf(in.person, slot->day), st, slot->day);
-  if (e.reason == "already_booked") {
-    // A retry racing its own first attempt on another process: that attempt has committed
-    // since our first look, so answer it.
-    if (idem)
-      if (auto prior = repo::bookingByIdem(sql, *idem)) return *prior;
-    throw Problem::conflict("already_booked",
-                            "this person already holds an active booking for dose " +
-                                std::to_string(e.nextDose) + " of this vaccine");
-  }
-  if (!e.eligible)
-    throw Problem(
-        422, "not_eligible", "not eligible: " + e.reason,
-        {{"idNumber", e.reason, e.earliestDay ? "earliest date " + *e.earliestDay : e.reason}});
-  if (in.doseNo != e.nextDose)
-    throw Problem(422, "not_eligible",
-                  "the next dose for this person is " + std::to_string(e.nextDose),
-                  {{"doseNo", "dose_order", "book dose " + std::to_string(e.nextDose)}});
-  // A savepoint of our own: another process may commit the same person (or the same
-  // Idempotency-Key) between our checks and our insert; then the unique index decides, the
-  // place taken here is given back, and the answer is the one the race deserves.
-  repo::savepoint(sql, "vax_book");
-  if (!repo::takePlace(sql, slot->id, now)) {
-    repo::release(sql, "vax_book");
-    throw Problem::conflict("slot_full", "no places are left in this slot");
-  }
-
-  Booking b;
-  b.code = crypto::randomDigits(18);
-  b.type = slot->type;
-  b.slotId = slot->id;
-  b.siteId = slot->siteId;
-  b.vaccineId = v.id;
-  b.doseNo = in.doseNo;
-  b.streetId = grid.parentId;
-  b.gridId = grid.id;
-  b.regionPath = grid.path;
-  b.day = slot->day;
-  b.startMin = slot->startMin;
-  b.endMin = slot->endMin;
-  b.startsAt = slot->startsAt;
-  b.endsAt = slot->endsAt;
-  b.name = in.person.name;
-  setIdentity(b, app, in.person);
-  setPhone(b, app, in.person.phone);
-  if (!in.person.address.empty()) b.addressEnc = app.vault.seal(in.person.address);
-  b.nationality = in.person.nationality;
-  if (!in.proxyName.empty()) {
-    b.proxyName = in.proxyName;
-    b.proxyEnc = app.vault.seal(json({{"name", in.proxyName},
-                                      {"phone", in.proxyPhone},
-                                      {"idNumber", in.proxyId},
-                                      {"relation", in.proxyRelation}})
-                                    .dump());
-  }
-  b.status = "booked";
-  b.releaseAt = rules::releaseAt(now, slot->startsAt, st.releaseMinutes(slot->type));
-  b.remindAt = rules::remindAt(now, slot->day);
-  b.source = "online";
-  b.idemKey = idem;
-  b.createdAt = b.updatedAt = now;
-  try {
-    b.id = repo::insertBooking(sql, b);
-  } catch (const soci::soci_error& e) {
-    std::string what = e.what();
-    if (what.find("UNIQUE") == std::string::npos && what.find("duplicate key") == std::string::npos)
-      throw;
-    repo::rollbackTo(sql, "vax_book");
-    repo::release(sql, "vax_book");
-    if (idem)
-      if (auto prior = repo::bookingByIdem(sql, *idem)) return *prior;
-    throw Problem::conflict("already_booked",
-                            "this person already holds an active booking for this dose");
-  }
-  repo::release(sql, "vax_book");
-  repo::bumpGrid(sql, grid.id, v.id, b.doseNo, 1, 0);
-  repo::bumpDay(sql, b.streetId, rules::localDay(now), 1, 0, 0);
-  Booking saved = reload(sql, b.id);
-  notifyBooking(sql, app, saved, "vax_booked");
-  recordChange(sql, a, "create", Booking{}, saved, "预约 " + saved.vaccineName);
-  return saved;
 }
 
 std::vector<Booking> lookup(soci::session& sql, AppContext& app,

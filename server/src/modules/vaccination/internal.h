@@ -121,7 +121,11 @@ struct BookInput {
   std::string proxyName, proxyPhone, proxyId, proxyRelation;
   std::optional<std::string> idemKey;
 };
-Booking book(soci::session& sql, AppContext& app, const Actor& a, const BookInput& in);
+// Citizen bookings go through the Engine (engine.h), which uses these:
+bool validPhone(idnum::DocType t, const std::string& phone);
+// What the audit trail keeps of a booking: never the ID number or phone in clear.
+json bookingAuditJson(const Booking& b);
+std::map<std::string, std::string> bookingSmsVars(const Booking& b);
 json eligibilityJson(soci::session& sql, AppContext& app, const Person& person);
 
 std::vector<Booking> lookup(soci::session& sql, AppContext& app,

@@ -97,6 +97,30 @@ struct SlotTotals {
 };
 SlotTotals openTotals(soci::session& sql, const std::string& path, int64_t now);
 
+// --- flash-crowd batches (engine.cpp)
+// PostgreSQL: NOTIFY in the current transaction (delivered at commit). SQLite: nothing.
+void notifyChannel(soci::session& sql, const char* channel, const std::string& payload);
+// PostgreSQL: locks the slot row for the batch; SQLite's BEGIN IMMEDIATE already holds the file.
+void lockSlot(soci::session& sql, int64_t id);
+std::vector<int64_t> fullSlots(soci::session& sql, int64_t now);
+struct ActiveDose {
+  std::string idHash;
+  int64_t vaccineId = 0;
+  int doseNo = 0;
+  std::optional<int64_t> vaccinatedAt;
+  std::string code, day;
+};
+// Active bookings of many people in one statement.
+std::vector<ActiveDose> activeDosesOf(soci::session& sql, const std::vector<std::string>& idHashes);
+// Idempotency key -> booking id, for the keys that already booked.
+std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
+                                                const std::vector<std::string>& keys);
+// Inserts the bookings; a row a unique index refuses (the same person booked by another node
+// meanwhile) gets id 0 instead of failing the batch.
+std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs);
+// Takes n places at once if they are all there (the batch counted them under the lock).
+bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now);
+
 // --- bookings
 int64_t insertBooking(soci::session& sql, const Booking& b, bool wantId = true);
 std::optional<Booking> booking(soci::session& sql, int64_t id);

@@ -1,9 +1,11 @@
 // Citizen routes (V4–V8): no sign-in; what they reveal is bounded by what the caller proves.
+#include <charconv>
 #include "app/context.h"
 #include "common/clock.h"
 #include "common/qr.h"
 #include "http/api.h"
 #include "http/json_in.h"
+#include "modules/vaccination/engine.h"
 #include "modules/vaccination/internal.h"
 #include "modules/vaccination/repo.h"
 #include "modules/vaccination/rules.h"
@@ -20,6 +22,28 @@ Link requireLink(Ctx& c, const std::string& token) {
   auto link = resolveLink(c.sql, token);
   if (!link) throw Problem(404, "link_not_found", "this booking link does not exist");
   return *link;
+}
+
+void limitAddress(AppContext& app, const std::string& ip) {
+  if (int wait = app.perIp->take(ip)) throw Problem::tooMany(wait, "from this address");
+}
+
+void limitPerson(AppContext& app, std::string idNumber) {
+  for (auto& ch : idNumber) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (int wait = app.perIdNumber->take(personKey(app, idNumber)))
+    throw Problem::tooMany(wait, "for this ID number");
+}
+
+// The slotId of a booking body without parsing it all: enough to answer a sold-out slot.
+std::optional<int64_t> peekSlotId(std::string_view body) {
+  auto at = body.find("\"slotId\"");
+  if (at == std::string_view::npos) return std::nullopt;
+  size_t i = at + 8;
+  while (i < body.size() && (body[i] == ' ' || body[i] == ':' || body[i] == '\t')) ++i;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(body.data() + i, body.data() + body.size(), v);
+  if (ec != std::errc() || v <= 0) return std::nullopt;
+  return v;
 }
 
 Response image(std::string body, const char* type) {
@@ -66,6 +90,36 @@ bool validAddress(const std::string& s) {
     return false;
   }
   return true;
+}
+
+BookInput bookInput(const json& body) {
+  http::JsonIn in(body);
+  BookInput b;
+  b.token = in.str("token", {.max = 64});
+  b.slotId = in.integer("slotId", 1, INT64_MAX);
+  b.doseNo = static_cast<int>(in.integer("doseNo", 1, 5));
+  b.gridId = in.integer("gridId", 1, INT64_MAX);
+  b.consent = in.optBool("consent").value_or(false);
+  std::string address = in.optStr("address", {.max = 100}).value_or("");
+  if (!validAddress(address))
+    in.fail("address", "invalid_chars", "Chinese characters, letters and digits only");
+  std::string nationality = in.optStr("nationality", {.max = 60}).value_or("");
+  if (body.contains("proxy") && !body["proxy"].is_null()) {
+    if (!body["proxy"].is_object()) {
+      in.fail("proxy", "invalid", "an object {name, phone, idNumber, relation}");
+    } else {
+      http::JsonIn px(body["proxy"]);
+      b.proxyName = px.str("name", {.max = 60});
+      b.proxyPhone = px.str("phone", {.max = 20});
+      b.proxyId = px.optStr("idNumber", {.max = 30}).value_or("");
+      b.proxyRelation = px.optStr("relation", {.max = 20}).value_or("");
+      if (!px.ok()) in.fail("proxy", "invalid", "the proxy needs a name and a phone");
+    }
+  }
+  b.person = personFrom(in, true);
+  b.person.address = address;
+  b.person.nationality = nationality;
+  return b;
 }
 
 json publicList(const std::vector<Booking>& all, int64_t now) {
@@ -134,49 +188,33 @@ void registerPublicRoutes(http::Routes& routes) {
                });
 
   routes.add({"POST", base + "/eligibility", http::kPublic, http::Kind::Read, [](Ctx& c) {
+                limitAddress(c.app, c.req.ip);
                 auto body = c.body();
                 http::JsonIn in(body);
                 std::string t = in.str("token", {.max = 64});
                 Person p = personFrom(in, false);
+                limitPerson(c.app, p.idNumber);
                 requireLink(c, t);
                 return Response::ok(eligibilityJson(c.sql, c.app, p));
               }});
 
-  routes.post(base + "/bookings", http::kPublic, [](Ctx& c) {
-    auto body = c.body();
-    http::JsonIn in(body);
-    BookInput b;
-    b.token = in.str("token", {.max = 64});
-    b.slotId = in.integer("slotId", 1, INT64_MAX);
-    b.doseNo = static_cast<int>(in.integer("doseNo", 1, 5));
-    b.gridId = in.integer("gridId", 1, INT64_MAX);
-    b.consent = in.optBool("consent").value_or(false);
-    std::string address = in.optStr("address", {.max = 100}).value_or("");
-    if (!validAddress(address))
-      in.fail("address", "invalid_chars", "Chinese characters, letters and digits only");
-    std::string nationality = in.optStr("nationality", {.max = 60}).value_or("");
-    if (body.contains("proxy") && !body["proxy"].is_null()) {
-      if (!body["proxy"].is_object()) {
-        in.fail("proxy", "invalid", "an object {name, phone, idNumber, relation}");
-      } else {
-        http::JsonIn px(body["proxy"]);
-        b.proxyName = px.str("name", {.max = 60});
-        b.proxyPhone = px.str("phone", {.max = 20});
-        b.proxyId = px.optStr("idNumber", {.max = 30}).value_or("");
-        b.proxyRelation = px.optStr("relation", {.max = 20}).value_or("");
-        if (!px.ok()) in.fail("proxy", "invalid", "the proxy needs a name and a phone");
-      }
-    }
-    b.person = personFrom(in, true);
-    b.person.address = address;
-    b.person.nationality = nationality;
-    auto key = c.req.idempotencyKey;
-    if (!key.empty()) b.idemKey = key;
-    Actor a{0, "citizen", c.req.ip, c.req.requestId};
-    return Response::created(publicJson(book(c.sql, c.app, a, b), Clock::nowMs()));
+  routes.postAsync(base + "/bookings", [](const http::Request& req, AppContext& app,
+                                          http::Reply reply) {
+    if (!app.vaxEngine) throw Problem(503, "unavailable", "booking is not served by this process");
+    Engine& engine = *app.vaxEngine;
+    // A release that has sold out is answered from memory before anything else is read.
+    if (auto slot = peekSlotId(req.body); slot && engine.board().full(*slot))
+      return reply(Response::problem(
+          Problem::conflict("slot_full", "no places are left in this slot"), req.requestId));
+    limitAddress(app, req.ip);
+    BookInput b = bookInput(http::parseObject(req.body));
+    limitPerson(app, b.person.idNumber);
+    if (!req.idempotencyKey.empty()) b.idemKey = req.idempotencyKey;
+    engine.book(std::move(b), Actor{0, "citizen", req.ip, req.requestId}, std::move(reply));
   });
 
   routes.add({"POST", base + "/lookup", http::kPublic, http::Kind::Read, [](Ctx& c) {
+                limitAddress(c.app, c.req.ip);
                 auto body = c.body();
                 http::JsonIn in(body);
                 auto code = in.optStr("code", {.max = 24});
@@ -186,27 +224,32 @@ void registerPublicRoutes(http::Routes& routes) {
                 if (!code && !phone)
                   in.fail("phone", "required", "give the phone number or the booking code");
                 in.done();
+                limitPerson(c.app, id);
                 return Response::ok(
                     publicList(lookup(c.sql, c.app, code, id, phone), Clock::nowMs()));
               }});
 
   routes.post(base + "/bookings" + code + "/cancel", http::kPublic, [](Ctx& c) {
+    limitAddress(c.app, c.req.ip);
     auto body = c.body();
     http::JsonIn in(body);
     std::string id = in.str("idNumber", {.max = 30});
     in.done();
+    limitPerson(c.app, id);
     Actor a{0, "citizen", c.req.ip, c.req.requestId};
     return Response::ok(
         publicJson(citizenCancel(c.sql, c.app, a, c.req.params.at("code"), id), Clock::nowMs()));
   });
 
   routes.post(base + "/bookings" + code + "/profile", http::kPublic, [](Ctx& c) {
+    limitAddress(c.app, c.req.ip);
     auto body = c.body();
     http::JsonIn in(body);
     std::string id = in.str("idNumber", {.max = 30});
     int64_t grid = in.integer("gridId", 1, INT64_MAX);
     std::string phone = in.str("phone", {.max = 20});
     in.done();
+    limitPerson(c.app, id);
     Actor a{0, "citizen", c.req.ip, c.req.requestId};
     return Response::ok(publicJson(
         citizenProfile(c.sql, c.app, a, c.req.params.at("code"), id, grid, phone), Clock::nowMs()));

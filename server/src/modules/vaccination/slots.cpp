@@ -1,6 +1,7 @@
 // Time slots (号源, V3): type, vaccine, date and window, site, quota; lock and re-release.
 #include "common/clock.h"
 #include "modules/audit/service.h"
+#include "modules/vaccination/board.h"
 #include "modules/vaccination/internal.h"
 #include "modules/vaccination/repo.h"
 #include "modules/vaccination/rules.h"
@@ -84,9 +85,10 @@ Slot saveSlot(soci::session& sql, const Principal& p, const Actor& a, int64_t id
   s.quota = in.quota;
   s.remark = in.remark;
   s.updatedAt = now;
-  if (id)
+  if (id) {
     repo::updateSlot(sql, s);
-  else
+    placesFreed(sql, id);  // the quota may have grown
+  } else
     s.id = repo::insertSlot(sql, s);
   Slot saved = *repo::slot(sql, s.id);
   audit::record(sql, a,
@@ -112,6 +114,7 @@ Slot addQuota(soci::session& sql, const Principal& p, const Actor& a, int64_t id
   Slot s = slotInScope(sql, p, id);
   int64_t now = Clock::nowMs();
   repo::addQuota(sql, id, add, now);
+  placesFreed(sql, id);
   Slot saved = *repo::slot(sql, id);
   audit::record(sql, a,
                 {"quota", "vax_slot", id, s.regionPath, "加名额 " + std::to_string(add),

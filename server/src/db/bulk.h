@@ -1,0 +1,33 @@
+#pragma once
+// Many rows in few statements, for the paths where one statement per row is the bottleneck
+// (flash-crowd bookings and their audit and SMS rows). Table and column names come from the
+// repositories; values are always bound, never pasted into SQL.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace fy::db {
+
+using Value = std::variant<std::monostate, int64_t, std::string>;  // monostate = NULL
+
+struct BulkInsert {
+  std::string table;
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+  // Rows refused by a unique index are skipped (ON CONFLICT DO NOTHING) instead of failing the
+  // statement; `ids` then holds 0 for them. Refusals are told apart by this column's value,
+  // which must itself be unique (e.g. a booking code).
+  bool skipConflicts = false;
+  std::string keyColumn;
+};
+
+// Inserts every row; returns the new ids in row order (0 = skipped as a conflict).
+// SQLite: one prepared statement stepped per row. PostgreSQL: multi-row INSERTs.
+std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in);
+
+}  // namespace fy::db

@@ -1,0 +1,131 @@
+#include "modules/vaccination/board.h"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "db/database.h"
+#include "db/soci.h"
+#include "modules/vaccination/repo.h"
+
+namespace fy::vax {
+
+namespace {
+constexpr const char* kChannel = "fy_slot_freed";
+std::atomic<SlotBoard*> activeBoard{nullptr};
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters must be lock-free");
+}  // namespace
+
+SlotBoard::SlotBoard(db::Database& db, const std::string& dbUrl)
+    : db_(db), postgres_(db.dialect() == db::Dialect::Postgres) {
+  const size_t bytes = kGens * sizeof(std::atomic<uint64_t>);
+  if (!postgres_) {
+    std::string path = dbUrl.substr(7) + "-slots.shm";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open " + path);
+    if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+      ::close(fd);
+      throw std::runtime_error("cannot size " + path);
+    }
+    map_ = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (map_ == MAP_FAILED) throw std::runtime_error("cannot map " + path);
+    gens_ = static_cast<std::atomic<uint64_t>*>(map_);  // zero-filled when new
+  } else {
+    gens_ = new std::atomic<uint64_t>[kGens]();
+  }
+}
+
+SlotBoard::~SlotBoard() {
+  stop();
+  if (map_)
+    ::munmap(map_, kGens * sizeof(std::atomic<uint64_t>));
+  else
+    delete[] gens_;
+}
+
+void SlotBoard::start() {
+  activeBoard = this;
+  if (postgres_) listener_ = std::thread([this] { listen(); });
+}
+
+void SlotBoard::stop() {
+  SlotBoard* self = this;
+  activeBoard.compare_exchange_strong(self, nullptr);
+  stop_ = true;
+  if (listener_.joinable()) listener_.join();
+}
+
+uint64_t SlotBoard::generation(int64_t slotId) const {
+  return gen(slotId).load(std::memory_order_acquire);
+}
+
+bool SlotBoard::full(int64_t slotId) const {
+  std::lock_guard lk(mu_);
+  auto it = full_.find(slotId);
+  if (it == full_.end()) return false;
+  if (it->second == generation(slotId)) return true;
+  full_.erase(it);
+  return false;
+}
+
+void SlotBoard::markFull(int64_t slotId, uint64_t g) {
+  if (postgres_ && !listening_) return;
+  std::lock_guard lk(mu_);
+  if (generation(slotId) == g) full_[slotId] = g;
+}
+
+void placesFreed(soci::session& sql, int64_t slotId) {
+  repo::notifyChannel(sql, kChannel, std::to_string(slotId));  // PostgreSQL: other nodes
+  db::afterCommit([slotId] {
+    if (SlotBoard* b = activeBoard.load()) b->bump(slotId);
+  });
+}
+
+void SlotBoard::forgetAll() {
+  std::lock_guard lk(mu_);
+  full_.clear();
+}
+
+// PostgreSQL: one connection of its own waits for other nodes' "places freed" notices.
+void SlotBoard::listen() {
+  while (!stop_) {
+    std::unique_ptr<soci::session> sql;
+    try {
+      sql = db_.connect();
+      *sql << (std::string("LISTEN ") + kChannel);
+      // Anything freed while we were not listening is unknown: start from nothing.
+      forgetAll();
+      listening_ = true;
+      PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql->get_backend())->conn_;
+      while (!stop_) {
+        pollfd p{PQsocket(conn), POLLIN, 0};
+        if (::poll(&p, 1, 200) < 0) continue;
+        if (!PQconsumeInput(conn)) throw std::runtime_error(PQerrorMessage(conn));
+        while (PGnotify* n = PQnotifies(conn)) {
+          try {
+            bump(std::stoll(n->extra));
+          } catch (const std::exception&) {
+            forgetAll();
+          }
+          PQfreemem(n);
+        }
+      }
+      listening_ = false;
+    } catch (const std::exception& e) {
+      listening_ = false;
+      forgetAll();
+      spdlog::warn("slot notices: {} (reconnecting)", e.what());
+      for (int i = 0; i < 10 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace fy::vax

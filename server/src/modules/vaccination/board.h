@@ -1,0 +1,66 @@
+#pragma once
+// What this process knows of full slots, so that a sold-out release is answered from memory
+// (DESIGN: flash crowd). That knowledge never outlives a change that frees places: every slot
+// has a generation, bumped after each commit that frees places (cancel, release, quota added,
+// slot edited). The generations live in shared memory beside the SQLite file, so every process
+// on the machine sees a bump at once; on PostgreSQL each node keeps its own and learns of other
+// nodes' bumps through LISTEN/NOTIFY. A "full" mark records the generation read before the
+// transaction that found the slot full; any bump since voids it.
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+namespace soci {
+class session;
+}
+namespace fy::db {
+class Database;
+}
+
+namespace fy::vax {
+
+class SlotBoard {
+ public:
+  // dbUrl "sqlite:PATH" shares generations through PATH-slots.shm; PostgreSQL listens.
+  SlotBoard(db::Database& db, const std::string& dbUrl);
+  ~SlotBoard();
+  SlotBoard(const SlotBoard&) = delete;
+  SlotBoard& operator=(const SlotBoard&) = delete;
+
+  void start();
+  void stop();
+
+  uint64_t generation(int64_t slotId) const;
+  bool full(int64_t slotId) const;
+  // After a commit that found the slot full; `gen` = generation(slotId) read before it began.
+  void markFull(int64_t slotId, uint64_t gen);
+  // After a commit that freed places of the slot (see placesFreed).
+  void bump(int64_t slotId) { gen(slotId).fetch_add(1, std::memory_order_acq_rel); }
+  // Voids every mark (a missed notification, a connection lost).
+  void forgetAll();
+
+ private:
+  static constexpr size_t kGens = 4096;
+  std::atomic<uint64_t>& gen(int64_t slotId) const { return gens_[slotId % kGens]; }
+  void listen();
+
+  db::Database& db_;
+  bool postgres_;
+  std::atomic<uint64_t>* gens_ = nullptr;
+  void* map_ = nullptr;  // the shared mapping (SQLite), else null
+  mutable std::mutex mu_;
+  mutable std::unordered_map<int64_t, uint64_t> full_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> listening_{false};  // PostgreSQL: marks are kept only while we hear notices
+  std::thread listener_;
+};
+
+// Inside a transaction that frees places of a slot (a cancel, a release, more quota): every
+// process forgets that the slot was full once it commits. A free function because cancels
+// happen deep in services that hold no engine; the board of this process registers itself.
+void placesFreed(soci::session& sql, int64_t slotId);
+
+}  // namespace fy::vax

@@ -1,0 +1,353 @@
+#include "modules/vaccination/engine.h"
+
+#include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "app/context.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "db/database.h"
+#include "db/soci.h"
+#include "modules/audit/service.h"
+#include "modules/notify/service.h"
+#include "modules/vaccination/repo.h"
+#include "modules/vaccination/rules.h"
+
+namespace fy::vax {
+
+struct Engine::Pending {
+  BookInput in;
+  Actor actor;
+  http::Reply reply;
+  Booking b;  // sealed identity, phone, code: filled on the I/O thread
+  // outcome
+  std::optional<Problem> problem;
+  std::optional<Booking> prior;  // an earlier booking with the same Idempotency-Key
+  Pending* sameAs = nullptr;     // the same key twice in one batch
+  bool accepted = false;
+};
+
+namespace {
+
+struct SlotState {
+  std::optional<Slot> slot;
+  std::optional<Vaccine> vaccine;
+  bool siteOpen = false;
+  uint64_t generation = 0;  // read under the lock, before the slot
+  int left = 0;
+  int taken = 0;
+};
+
+struct GridState {
+  std::optional<region::Node> grid;
+  std::string streetName;
+};
+
+}  // namespace
+
+Engine::Engine(db::Database& db, AppContext& app, const std::string& dbUrl)
+    : db_(db), app_(app), board_(db, dbUrl) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() {
+  board_.start();
+  auto sql = db_.connect();
+  int64_t now = Clock::nowMs();
+  for (int64_t id : repo::fullSlots(*sql, now)) {
+    uint64_t g = board_.generation(id);
+    // Re-read under the generation just taken: a place freed meanwhile bumps it.
+    if (auto s = repo::slot(*sql, id); s && s->booked >= s->quota) board_.markFull(id, g);
+  }
+}
+
+void Engine::stop() { board_.stop(); }
+
+void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
+  auto p = std::make_unique<Pending>();
+  Booking& b = p->b;
+  b.code = crypto::randomDigits(18);
+  b.name = in.person.name;
+  setIdentity(b, app_, in.person);
+  setPhone(b, app_, in.person.phone);
+  if (!in.person.address.empty()) b.addressEnc = app_.vault.seal(in.person.address);
+  b.nationality = in.person.nationality;
+  if (!in.proxyName.empty()) {
+    b.proxyName = in.proxyName;
+    b.proxyEnc = app_.vault.seal(json({{"name", in.proxyName},
+                                       {"phone", in.proxyPhone},
+                                       {"idNumber", in.proxyId},
+                                       {"relation", in.proxyRelation}})
+                                     .dump());
+  }
+  // Keyed by the person too, so a guessed key never returns someone else's booking.
+  if (in.idemKey) b.idemKey = crypto::tokenHash(*in.idemKey + "|" + b.idHash);
+  b.status = "booked";
+  b.source = "online";
+  p->in = std::move(in);
+  p->actor = actor;
+  p->reply = std::move(reply);
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(p));
+    if (scheduled_) return;  // the batch being written picks it up next
+    scheduled_ = true;
+  }
+  schedule();
+}
+
+// One writer job at a time: while it commits (fsync), new bookings gather for the next.
+void Engine::schedule() {
+  auto batch = std::make_shared<Batch>();
+  db_.write({[this, batch](soci::session& sql) {
+               {
+                 std::lock_guard lk(mu_);
+                 while (!queue_.empty() && batch->size() < kMaxBatch) {
+                   batch->push_back(std::move(queue_.front()));
+                   queue_.pop_front();
+                 }
+               }
+               run(sql, *batch);
+             },
+             [this, batch](std::exception_ptr e) {
+               bool more;
+               {
+                 std::lock_guard lk(mu_);
+                 more = !queue_.empty();
+                 scheduled_ = more;
+               }
+               if (more) schedule();
+               answer(*batch, e);
+             }});
+}
+
+void Engine::run(soci::session& sql, Batch& batch) {
+  const int64_t now = Clock::nowMs();
+
+  // Retries of a request that already booked answer with that booking.
+  std::vector<std::string> keys, hashes;
+  for (auto& p : batch) {
+    if (p->b.idemKey) keys.push_back(*p->b.idemKey);
+    hashes.push_back(p->b.idHash);
+  }
+  auto priorIds = repo::bookingIdsByIdem(sql, keys);
+  for (auto& p : batch)
+    if (p->b.idemKey)
+      if (auto it = priorIds.find(*p->b.idemKey); it != priorIds.end())
+        p->prior = repo::booking(sql, it->second);
+
+  // Slots in id order, so that nodes sharing PostgreSQL lock them in one order.
+  std::map<int64_t, SlotState> slots;
+  for (auto& p : batch)
+    if (!p->prior) slots[p->in.slotId];
+  for (auto& [id, s] : slots) {
+    s.generation = board_.generation(id);
+    repo::lockSlot(sql, id);
+    s.slot = repo::slot(sql, id);
+    if (!s.slot) continue;
+    s.vaccine = repo::vaccine(sql, s.slot->vaccineId);
+    auto site = repo::site(sql, s.slot->siteId);
+    s.siteOpen = site && site->enabled;
+    s.left = std::max(0, s.slot->quota - s.slot->booked);
+  }
+  std::map<std::string, std::optional<Link>> links;
+  std::map<int64_t, GridState> grids;
+  const Settings st = loadSettings(sql);
+  std::multimap<std::string, std::pair<int64_t, rules::Dose>> doses;
+  for (auto& d : repo::activeDosesOf(sql, hashes))
+    doses.emplace(d.idHash, std::pair{d.vaccineId, rules::Dose{d.doseNo, d.vaccinatedAt, true,
+                                                                 d.code, d.day}});
+  std::map<std::string, Pending*> acceptedByKey;
+
+  for (auto& pp : batch) {
+    Pending& p = *pp;
+    if (p.prior) continue;
+    try {
+      const BookInput& in = p.in;
+      auto lit = links.find(in.token);
+      if (lit == links.end()) lit = links.emplace(in.token, resolveLink(sql, in.token)).first;
+      const auto& link = lit->second;
+      if (!link) throw Problem(404, "link_not_found", "this booking link does not exist");
+      SlotState& s = slots.at(in.slotId);
+      if (!s.slot) throw Problem(404, "slot_not_found", "slot not found");
+      const Slot& slot = *s.slot;
+      bool typeOk = link->kind == "group" ? slot.type == "group" : slot.type != "group";
+      if (!typeOk || slot.regionPath.rfind(link->region.path, 0) != 0)
+        throw Problem::conflict("slot_closed", "this slot cannot be booked through this link");
+      if (!in.consent)
+        throw Problem(422, "consent_required", "accept the vaccination notice (接种须知) first",
+                      {{"consent", "required", "must be true"}});
+      auto git = grids.find(in.gridId);
+      if (git == grids.end()) {
+        GridState g;
+        g.grid = region::find(sql, in.gridId);
+        if (g.grid)
+          if (auto street = region::find(sql, g.grid->parentId)) g.streetName = street->name;
+        git = grids.emplace(in.gridId, std::move(g)).first;
+      }
+      const auto& grid = git->second.grid;
+      if (!grid || grid->level != region::kGrid || !grid->enabled ||
+          grid->path.rfind(link->region.path, 0) != 0)
+        throw Problem::invalidField("gridId", "not_in_region", "choose a grid (网格) of this region");
+      if (!validPhone(in.person.docType, in.person.phone))
+        throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
+      if (slot.locked || now >= slot.endsAt || !s.vaccine || !s.vaccine->enabled || !s.siteOpen)
+        throw Problem::conflict("slot_closed", "booking for this slot has closed");
+      const Vaccine& v = *s.vaccine;
+
+      std::vector<rules::Dose> h;
+      auto [from, to] = doses.equal_range(p.b.idHash);
+      for (auto it = from; it != to; ++it)
+        if (it->second.first == v.id) h.push_back(it->second.second);
+      auto e = rules::eligibility(v, h, ageOf(in.person, slot.day), st, slot.day);
+      if (e.reason == "already_booked") {
+        if (p.b.idemKey)
+          if (auto k = acceptedByKey.find(*p.b.idemKey); k != acceptedByKey.end()) {
+            p.sameAs = k->second;
+            continue;
+          }
+        throw Problem::conflict("already_booked",
+                                "this person already holds an active booking for dose " +
+                                    std::to_string(e.nextDose) + " of this vaccine");
+      }
+      if (!e.eligible)
+        throw Problem(422, "not_eligible", "not eligible: " + e.reason,
+                      {{"idNumber", e.reason,
+                        e.earliestDay ? "earliest date " + *e.earliestDay : e.reason}});
+      if (in.doseNo != e.nextDose)
+        throw Problem(422, "not_eligible",
+                      "the next dose for this person is " + std::to_string(e.nextDose),
+                      {{"doseNo", "dose_order", "book dose " + std::to_string(e.nextDose)}});
+      if (s.left == 0) throw Problem::conflict("slot_full", "no places are left in this slot");
+
+      Booking& b = p.b;
+      b.type = slot.type;
+      b.slotId = slot.id;
+      b.siteId = slot.siteId;
+      b.vaccineId = v.id;
+      b.doseNo = in.doseNo;
+      b.streetId = grid->parentId;
+      b.gridId = grid->id;
+      b.regionPath = grid->path;
+      b.day = slot.day;
+      b.startMin = slot.startMin;
+      b.endMin = slot.endMin;
+      b.startsAt = slot.startsAt;
+      b.endsAt = slot.endsAt;
+      b.releaseAt = rules::releaseAt(now, slot.startsAt, st.releaseMinutes(slot.type));
+      b.remindAt = rules::remindAt(now, slot.day);
+      b.createdAt = b.updatedAt = now;
+      b.vaccineName = v.name;
+      b.vaccineNameEn = v.nameEn;
+      b.vaccineDoses = v.doses;
+      b.siteName = slot.siteName;
+      b.siteAddress = slot.siteAddress;
+      b.streetName = git->second.streetName;
+      b.gridName = grid->name;
+      b.remark = slot.remark;
+      s.left--;
+      p.accepted = true;
+      // The same person twice in one batch meets this booking, as a second request would.
+      doses.emplace(b.idHash, std::pair{v.id, rules::Dose{b.doseNo, std::nullopt, true, b.code,
+                                                           b.day}});
+      if (b.idemKey) acceptedByKey[*b.idemKey] = &p;
+    } catch (const Problem& e) {
+      p.problem = e;
+    }
+  }
+
+  std::vector<Pending*> accepted;
+  std::vector<const Booking*> rows;
+  for (auto& p : batch)
+    if (p->accepted) {
+      accepted.push_back(p.get());
+      rows.push_back(&p->b);
+    }
+  auto ids = repo::insertBookings(sql, rows);
+  std::map<std::tuple<int64_t, int64_t, int>, int> gridDelta;
+  std::map<std::pair<int64_t, std::string>, int> dayDelta;
+  std::vector<notify::Message> sms;
+  std::vector<std::pair<Actor, audit::Entry>> trail;
+  const std::string today = rules::localDay(now);
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    Pending& p = *accepted[i];
+    Booking& b = p.b;
+    if (!ids[i]) {
+      // Another node booked this person (or used this key) since our read: its commit decides.
+      p.accepted = false;
+      slots.at(*b.slotId).left++;
+      if (b.idemKey)
+        if (auto prior = repo::bookingByIdem(sql, *b.idemKey)) {
+          p.prior = std::move(prior);
+          continue;
+        }
+      p.problem = Problem::conflict("already_booked",
+                                    "this person already holds an active booking for this dose");
+      continue;
+    }
+    b.id = ids[i];
+    slots.at(*b.slotId).taken++;
+    gridDelta[{b.gridId, b.vaccineId, b.doseNo}]++;
+    dayDelta[{b.streetId, today}]++;
+    if (!b.phoneEnc.empty())
+      sms.push_back({b.phoneEnc, b.phoneMask, bookingSmsVars(b), b.regionPath});
+    trail.push_back({p.actor,
+                     {"create", "vax_booking", b.id, b.regionPath, "预约 " + b.vaccineName,
+                      nullptr, bookingAuditJson(b)}});
+  }
+  for (auto& [id, s] : slots)
+    if (s.taken > 0 && !repo::takePlaces(sql, id, s.taken, now))
+      throw std::runtime_error("slot " + std::to_string(id) + " changed under its lock");
+  for (auto& [k, n] : gridDelta) repo::bumpGrid(sql, std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0);
+  for (auto& [k, n] : dayDelta) repo::bumpDay(sql, k.first, k.second, n, 0, 0);
+  notify::enqueueAll(sql, "vax_booked", sms);
+  audit::recordAll(sql, trail);
+
+  // Full slots become known once this transaction commits (answer() runs after COMMIT).
+  std::vector<std::pair<int64_t, uint64_t>> full;
+  for (auto& [id, s] : slots)
+    if (s.slot && s.left == 0) full.emplace_back(id, s.generation);
+  db::afterCommit([this, full] {
+    for (auto [id, g] : full) board_.markFull(id, g);
+  });
+}
+
+void Engine::answer(Batch& batch, std::exception_ptr error) {
+  const int64_t now = Clock::nowMs();
+  if (error) try {
+      std::rethrow_exception(error);
+    } catch (const Problem&) {
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      // SOCI appends bound values after " with :"; they may be personal data.
+      spdlog::error("booking batch of {} failed: {}", batch.size(),
+                    what.substr(0, what.find(" with :")));
+    }
+  for (auto& pp : batch) {
+    // The same key twice in one batch gets the first request's answer.
+    Pending* p = pp->sameAs ? pp->sameAs : pp.get();
+    http::Response r;
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const Problem& e) {
+        r = http::Response::problem(e, p->actor.requestId);
+      } catch (const std::exception&) {
+        r = http::Response::problem(
+            Problem(503, "database_error", "the booking could not be saved; please retry"),
+            p->actor.requestId);
+      }
+    } else if (p->problem) {
+      r = http::Response::problem(*p->problem, p->actor.requestId);
+    } else if (p->prior) {
+      r = http::Response::created(publicJson(*p->prior, now));
+    } else {
+      r = http::Response::created(publicJson(p->b, now));
+    }
+    pp->reply(std::move(r));
+  }
+}
+
+}  // namespace fy::vax

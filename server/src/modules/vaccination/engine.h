@@ -1,0 +1,47 @@
+#pragma once
+// The flash-crowd booking executor (DESIGN: group commit, SPEC V6). A request is parsed,
+// checked and sealed on its I/O thread; the writer then takes every booking waiting and runs
+// them in one transaction: per slot one locked read and one conditional UPDATE, the bookings,
+// their SMS and audit rows in a few multi-row statements; it commits once and answers each.
+// A slot known to be full is answered from memory (board.h).
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "http/api.h"
+#include "modules/vaccination/board.h"
+#include "modules/vaccination/internal.h"
+
+namespace fy::vax {
+
+class Engine {
+ public:
+  Engine(db::Database& db, AppContext& app, const std::string& dbUrl);
+  ~Engine();
+  void start();  // learns which slots are full, starts listening for other nodes
+  void stop();
+
+  SlotBoard& board() { return board_; }
+  // Seals the person's data here, on the caller's thread, and answers through `reply` once
+  // the booking's batch has committed (or with the problem that refused it).
+  void book(BookInput in, const Actor& actor, http::Reply reply);
+
+  static constexpr size_t kMaxBatch = 512;
+
+ private:
+  struct Pending;
+  using Batch = std::vector<std::unique_ptr<Pending>>;
+  void schedule();
+  void run(soci::session& sql, Batch& batch);
+  void answer(Batch& batch, std::exception_ptr error);
+
+  db::Database& db_;
+  AppContext& app_;
+  SlotBoard board_;
+  std::mutex mu_;
+  std::deque<std::unique_ptr<Pending>> queue_;
+  bool scheduled_ = false;
+};
+
+}  // namespace fy::vax

@@ -1,0 +1,113 @@
+// SQL of the flash-crowd booking batches: few statements per batch, none per row where it
+// can be helped.
+#include <nlohmann/json.hpp>
+
+#include "db/bulk.h"
+#include "db/query.h"
+#include "db/soci.h"
+#include "modules/vaccination/repo.h"
+
+namespace fy::vax::repo {
+
+namespace {
+bool isPostgres(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
+
+// "x IN (<the JSON array's strings>)" in each dialect's words.
+std::string inJsonList(soci::session& sql, const std::string& column) {
+  return isPostgres(sql) ? column + " IN (SELECT json_array_elements_text(CAST(:list AS json)))"
+                         : column + " IN (SELECT value FROM json_each(:list))";
+}
+}  // namespace
+
+void notifyChannel(soci::session& sql, const char* channel, const std::string& payload) {
+  if (!isPostgres(sql)) return;
+  std::string ch = channel;
+  sql << "SELECT pg_notify(:c, :p)", soci::use(ch), soci::use(payload);
+}
+
+void lockSlot(soci::session& sql, int64_t id) {
+  if (!isPostgres(sql)) return;
+  long long i = id, got = 0;
+  sql << "SELECT id FROM vax_slot WHERE id = :id FOR UPDATE", soci::use(i), soci::into(got);
+}
+
+std::vector<int64_t> fullSlots(soci::session& sql, int64_t now) {
+  long long t = now;
+  std::vector<int64_t> out;
+  soci::rowset<soci::row> rs = (sql.prepare << "SELECT id FROM vax_slot WHERE ends_at > :t AND "
+                                               "booked >= quota",
+                                soci::use(t));
+  for (const auto& r : rs) out.push_back(db::i64(r, 0));
+  return out;
+}
+
+std::vector<ActiveDose> activeDosesOf(soci::session& sql, const std::vector<std::string>& hashes) {
+  std::vector<ActiveDose> out;
+  if (hashes.empty()) return out;
+  std::string list = nlohmann::json(hashes).dump();
+  soci::rowset<soci::row> rs =
+      (sql.prepare << "SELECT id_hash, vaccine_id, dose_no, vaccinated_at, code, day FROM "
+                      "vax_booking WHERE status = 'booked' AND " +
+                          inJsonList(sql, "id_hash"),
+       soci::use(list));
+  for (const auto& r : rs) {
+    ActiveDose d;
+    d.idHash = db::str(r, 0);
+    d.vaccineId = db::i64(r, 1);
+    d.doseNo = static_cast<int>(db::i64(r, 2));
+    if (!db::isNull(r, 3)) d.vaccinatedAt = db::i64(r, 3);
+    d.code = db::str(r, 4);
+    d.day = db::str(r, 5);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
+                                                const std::vector<std::string>& keys) {
+  std::map<std::string, int64_t> out;
+  if (keys.empty()) return out;
+  std::string list = nlohmann::json(keys).dump();
+  soci::rowset<soci::row> rs =
+      (sql.prepare << "SELECT idem_key, id FROM vax_booking WHERE " + inJsonList(sql, "idem_key"),
+       soci::use(list));
+  for (const auto& r : rs) out[db::str(r, 0)] = db::i64(r, 1);
+  return out;
+}
+
+std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs) {
+  db::BulkInsert in;
+  in.table = "vax_booking";
+  in.columns = {"code",        "type",      "slot_id",     "vaccine_id", "dose_no",   "site_id",
+                "street_id",   "grid_id",   "region_path", "day",        "start_min", "end_min",
+                "starts_at",   "ends_at",   "name",        "id_type",    "id_enc",    "id_hash",
+                "id_tail",     "id_mask",   "birth_date",  "sex",        "phone_enc", "phone_hash",
+                "phone_mask",  "address_enc", "nationality", "proxy_name", "proxy_enc", "status",
+                "release_at",  "remind_at", "source",      "idem_key",   "created_at", "updated_at"};
+  in.skipConflicts = true;
+  in.keyColumn = "code";
+  auto opt = [](const std::optional<int64_t>& v) { return v ? db::Value(*v) : db::Value(); };
+  for (const Booking* b : bs)
+    in.rows.push_back({b->code,        b->type,        opt(b->slotId),   b->vaccineId,
+                       int64_t{b->doseNo}, opt(b->siteId), b->streetId,  b->gridId,
+                       b->regionPath,  b->day,         int64_t{b->startMin}, int64_t{b->endMin},
+                       b->startsAt,    b->endsAt,      b->name,          b->idType,
+                       b->idEnc,       b->idHash,      b->idTail,        b->idMask,
+                       b->birthDate,   b->sex,         b->phoneEnc,      b->phoneHash,
+                       b->phoneMask,   b->addressEnc,  b->nationality,   b->proxyName,
+                       b->proxyEnc,    b->status,      opt(b->releaseAt), opt(b->remindAt),
+                       b->source,      b->idemKey ? db::Value(*b->idemKey) : db::Value(),
+                       b->createdAt,   b->updatedAt});
+  return db::insertMany(sql, in);
+}
+
+bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now) {
+  long long i = slotId, k = n, t = now;
+  soci::statement st = (sql.prepare << "UPDATE vax_slot SET booked = booked + :k, updated_at = :t "
+                                       "WHERE id = :id AND booked + :k2 <= quota",
+                        soci::use(k), soci::use(t), soci::use(i), soci::use(k));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+}  // namespace fy::vax::repo
