@@ -9,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <regex>
+#include <unordered_map>
 #include <restinio/all.hpp>
 
 #include "common/crypto.h"
@@ -22,8 +23,7 @@ namespace fy::http {
 namespace {
 
 using router_t = restinio::router::express_router_t<>;
-using traits_t =
-    restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t, router_t>;
+using traits_t = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using clock_t_ = std::chrono::steady_clock;
 
 restinio::http_method_id_t methodOf(const std::string& m) {
@@ -88,6 +88,10 @@ struct Server::Impl {
   StaticFiles files;
   Metrics::Series* staticSeries = nullptr;
   std::deque<Bound> bound;  // deque: the handlers keep references to its elements
+  // Routes without parameters by "METHOD /path": found without the express router, whose
+  // regular expressions are tried one route after another on every request.
+  std::unordered_map<std::string, const Bound*> exact;
+  std::unique_ptr<router_t> router;
   std::unique_ptr<restinio::running_server_instance_t<restinio::http_server_t<traits_t>>> running;
 
   Impl(ServerConfig c, AppContext& a, db::Database& d, Routes& r, Authenticator au)
@@ -237,8 +241,21 @@ struct Server::Impl {
     }
   }
 
-  std::unique_ptr<router_t> buildRouter() {
-    auto router = std::make_unique<router_t>();
+  restinio::request_handling_status_t dispatch(restinio::request_handle_t req) {
+    const auto& h = req->header();
+    std::string key(h.method().c_str());
+    key += ' ';
+    key += h.path();
+    if (auto it = exact.find(key); it != exact.end()) {
+      static const restinio::router::route_params_t none;
+      handle(*it->second, req, none);
+      return restinio::request_accepted();
+    }
+    return (*router)(std::move(req));
+  }
+
+  void buildRouter() {
+    router = std::make_unique<router_t>();
     router->http_get("/healthz", [](auto req, auto) {
       return req->create_response()
           .append_header(restinio::http_field::content_type, "application/json")
@@ -270,6 +287,7 @@ struct Server::Impl {
     });
     for (auto& rt : routes.all()) {
       bound.push_back({rt, metrics.series(rt.method, openApiPath(rt.path)), paramNames(rt.path)});
+      if (rt.path.find(':') == std::string::npos) exact.emplace(rt.method + " " + rt.path, &bound.back());
       router->add_handler(methodOf(rt.method), rt.path,
                           [this, &b = bound.back()](restinio::request_handle_t req, auto params) {
                             handle(b, req, params);
@@ -279,7 +297,6 @@ struct Server::Impl {
     staticSeries = &metrics.series("GET", "static");
     router->non_matched_request_handler(
         [this](restinio::request_handle_t req) { return serveStatic(req); });
-    return router;
   }
 
   restinio::request_handling_status_t serveStatic(const restinio::request_handle_t& req) {
@@ -337,10 +354,13 @@ Server::Server(ServerConfig cfg, AppContext& app, db::Database& db, Routes& rout
 Server::~Server() { stop(); }
 
 void Server::start() {
+  impl_->buildRouter();
   auto settings = restinio::server_settings_t<traits_t>{}
                       .address(impl_->cfg.host)
                       .port(impl_->cfg.port)
-                      .request_handler(impl_->buildRouter())
+                      .request_handler([impl = impl_.get()](restinio::request_handle_t req) {
+                        return impl->dispatch(std::move(req));
+                      })
                       .incoming_http_msg_limits(
                           restinio::incoming_http_msg_limits_t{}.max_body_size(64ull * 1024 * 1024))
                       .read_next_http_message_timelimit(std::chrono::seconds(60))

@@ -26,9 +26,7 @@ constexpr int64_t kSmsResendMs = 60 * 1000;
 constexpr int kSmsMaxAttempts = 5;
 
 bool captchaOk(Ctx& c, const std::string& id, const std::string& answer) {
-  if (c.app.testMode && answer == "test") return true;
-  auto expected = repo::takeCaptcha(c.sql, id, Clock::nowMs());
-  return expected && captcha::matches(*expected, answer);
+  return spendCaptcha(c.sql, c.app, id, answer);
 }
 
 // A value, not a throw: the spent captcha's deletion must commit, or it could be retried.
@@ -223,6 +221,13 @@ Response changePassword(Ctx& c) {
 }
 
 }  // namespace
+
+bool spendCaptcha(soci::session& sql, const AppContext& app, const std::string& id,
+                  const std::string& answer) {
+  if (app.testMode && answer == "test") return true;
+  auto expected = repo::takeCaptcha(sql, id, Clock::nowMs());
+  return expected && captcha::matches(*expected, answer);
+}
 
 void registerAuthRoutes(http::Routes& routes) {
   routes.add({"GET", "/api/v1/auth/captcha", http::kPublic, http::Kind::Write, [](Ctx& c) {

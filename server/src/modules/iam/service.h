@@ -24,6 +24,11 @@ std::optional<Principal> authenticate(soci::session& sql, const std::string& ses
 // modules' permissions reach it on upgrade.
 void syncBuiltins(soci::session& sql);
 
+// Spends an image captcha from GET /api/v1/auth/captcha (single use, also when wrong): true when
+// `answer` matches. Other modules use it for their own captcha steps.
+bool spendCaptcha(soci::session& sql, const AppContext& app, const std::string& id,
+                  const std::string& answer);
+
 struct NewAccount {
   std::string username;
   std::string nickname;

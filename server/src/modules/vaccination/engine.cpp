@@ -11,6 +11,7 @@
 #include "db/database.h"
 #include "db/soci.h"
 #include "modules/audit/service.h"
+#include "modules/iam/service.h"
 #include "modules/notify/service.h"
 #include "modules/vaccination/repo.h"
 #include "modules/vaccination/rules.h"
@@ -126,6 +127,20 @@ void Engine::schedule() {
 void Engine::run(soci::session& sql, Batch& batch) {
   const int64_t now = Clock::nowMs();
 
+  // Slots in id order, so that nodes sharing PostgreSQL lock them in one order. Everything
+  // else is read after the locks: a competitor for the same places has committed by then.
+  std::map<int64_t, SlotState> slots;
+  for (auto& p : batch) slots[p->in.slotId];
+  for (auto& [id, s] : slots) {
+    s.generation = board_.generation(id);
+    repo::lockSlot(sql, id);
+    s.slot = repo::slot(sql, id);
+    if (!s.slot) continue;
+    s.vaccine = repo::vaccine(sql, s.slot->vaccineId);
+    auto site = repo::site(sql, s.slot->siteId);
+    s.siteOpen = site && site->enabled;
+    s.left = std::max(0, s.slot->quota - s.slot->booked);
+  }
   // Retries of a request that already booked answer with that booking.
   std::vector<std::string> keys, hashes;
   for (auto& p : batch) {
@@ -137,21 +152,6 @@ void Engine::run(soci::session& sql, Batch& batch) {
     if (p->b.idemKey)
       if (auto it = priorIds.find(*p->b.idemKey); it != priorIds.end())
         p->prior = repo::booking(sql, it->second);
-
-  // Slots in id order, so that nodes sharing PostgreSQL lock them in one order.
-  std::map<int64_t, SlotState> slots;
-  for (auto& p : batch)
-    if (!p->prior) slots[p->in.slotId];
-  for (auto& [id, s] : slots) {
-    s.generation = board_.generation(id);
-    repo::lockSlot(sql, id);
-    s.slot = repo::slot(sql, id);
-    if (!s.slot) continue;
-    s.vaccine = repo::vaccine(sql, s.slot->vaccineId);
-    auto site = repo::site(sql, s.slot->siteId);
-    s.siteOpen = site && site->enabled;
-    s.left = std::max(0, s.slot->quota - s.slot->booked);
-  }
   std::map<std::string, std::optional<Link>> links;
   std::map<int64_t, GridState> grids;
   const Settings st = loadSettings(sql);
@@ -176,6 +176,9 @@ void Engine::run(soci::session& sql, Batch& batch) {
       bool typeOk = link->kind == "group" ? slot.type == "group" : slot.type != "group";
       if (!typeOk || slot.regionPath.rfind(link->region.path, 0) != 0)
         throw Problem::conflict("slot_closed", "this slot cannot be booked through this link");
+      if (slot.captcha && !iam::spendCaptcha(sql, app_, in.captchaId, in.captchaAnswer))
+        throw Problem(400, "captcha_invalid", "this release asks for the captcha (验证码)",
+                      {{"captcha", "invalid", "wrong or expired; load a new image"}});
       if (!in.consent)
         throw Problem(422, "consent_required", "accept the vaccination notice (接种须知) first",
                       {{"consent", "required", "must be true"}});

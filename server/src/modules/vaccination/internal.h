@@ -75,6 +75,7 @@ struct SlotInput {
   int64_t vaccineId = 0, siteId = 0;
   int startMin = 0, endMin = 0, quota = 0;
   bool enabled = true;
+  bool captcha = false;
 };
 Slot saveSlot(soci::session& sql, const Principal& p, const Actor& a, int64_t id,
               const SlotInput& in);
@@ -120,6 +121,7 @@ struct BookInput {
   bool consent = false;
   std::string proxyName, proxyPhone, proxyId, proxyRelation;
   std::optional<std::string> idemKey;
+  std::string captchaId, captchaAnswer;  // for a release that asks for a captcha
 };
 // Citizen bookings go through the Engine (engine.h), which uses these:
 bool validPhone(idnum::DocType t, const std::string& phone);

@@ -54,6 +54,7 @@ struct Slot {
   int64_t startsAt = 0, endsAt = 0;
   int quota = 0, booked = 0, vaccinated = 0;
   bool locked = false;
+  bool captcha = false;  // bookings of this release must answer an image captcha
   std::string remark;
   std::string vaccineName, vaccineNameEn, siteName, siteAddress, streetName;
   int vaccineDoses = 1;

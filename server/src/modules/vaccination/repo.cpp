@@ -117,7 +117,8 @@ const char* kSlotFrom =
 const char* kSlotCols =
     "t.id, t.type, t.vaccine_id, t.site_id, t.street_id, t.region_path, t.day, t.start_min, "
     "t.end_min, t.starts_at, t.ends_at, t.quota, t.booked, t.vaccinated, t.locked, t.remark, "
-    "t.created_at, t.updated_at, v.name, v.name_en, v.doses, s.name, s.address, st.name";
+    "t.created_at, t.updated_at, v.name, v.name_en, v.doses, s.name, s.address, st.name, "
+    "t.captcha";
 
 Slot slotRow(const soci::row& r) {
   Slot s;
@@ -143,6 +144,7 @@ Slot slotRow(const soci::row& r) {
   s.vaccineNameEn = str(r, 19);
   s.vaccineDoses = static_cast<int>(i64(r, 20));
   s.siteName = str(r, 21);
+  s.captcha = i64(r, 24) != 0;
   s.siteAddress = str(r, 22);
   s.streetName = str(r, 23);
   return s;
@@ -533,13 +535,15 @@ int64_t insertSlot(soci::session& sql, const Slot& s) {
   long long id = 0, vid = s.vaccineId, site = s.siteId, st = s.streetId, sa = s.startsAt,
             ea = s.endsAt, t = s.createdAt;
   int sm = s.startMin, em = s.endMin, quota = s.quota, locked = s.locked ? 1 : 0;
+  int cap = s.captcha ? 1 : 0;
   sql << "INSERT INTO vax_slot (type, vaccine_id, site_id, street_id, region_path, day, start_min, "
-         "end_min, starts_at, ends_at, quota, locked, remark, created_at, updated_at) VALUES "
-         "(:ty, :v, :si, :st, :p, :d, :sm, :em, :sa, :ea, :q, :l, :r, :t, :t2) RETURNING id",
+         "end_min, starts_at, ends_at, quota, locked, remark, captcha, created_at, updated_at) "
+         "VALUES (:ty, :v, :si, :st, :p, :d, :sm, :em, :sa, :ea, :q, :l, :r, :c, :t, :t2) "
+         "RETURNING id",
       soci::use(s.type), soci::use(vid), soci::use(site), soci::use(st), soci::use(s.regionPath),
       soci::use(s.day), soci::use(sm), soci::use(em), soci::use(sa), soci::use(ea),
-      soci::use(quota), soci::use(locked), soci::use(s.remark), soci::use(t), soci::use(t),
-      soci::into(id);
+      soci::use(quota), soci::use(locked), soci::use(s.remark), soci::use(cap), soci::use(t),
+      soci::use(t), soci::into(id);
   return id;
 }
 
@@ -547,12 +551,14 @@ void updateSlot(soci::session& sql, const Slot& s) {
   long long id = s.id, vid = s.vaccineId, site = s.siteId, st = s.streetId, sa = s.startsAt,
             ea = s.endsAt, t = s.updatedAt;
   int sm = s.startMin, em = s.endMin, quota = s.quota, locked = s.locked ? 1 : 0;
+  int cap = s.captcha ? 1 : 0;
   sql << "UPDATE vax_slot SET type = :ty, vaccine_id = :v, site_id = :si, street_id = :st, "
          "region_path = :p, day = :d, start_min = :sm, end_min = :em, starts_at = :sa, ends_at = "
-         ":ea, quota = :q, locked = :l, remark = :r, updated_at = :t WHERE id = :id",
+         ":ea, quota = :q, locked = :l, remark = :r, captcha = :c, updated_at = :t WHERE id = :id",
       soci::use(s.type), soci::use(vid), soci::use(site), soci::use(st), soci::use(s.regionPath),
       soci::use(s.day), soci::use(sm), soci::use(em), soci::use(sa), soci::use(ea),
-      soci::use(quota), soci::use(locked), soci::use(s.remark), soci::use(t), soci::use(id);
+      soci::use(quota), soci::use(locked), soci::use(s.remark), soci::use(cap), soci::use(t),
+      soci::use(id);
 }
 
 void setSlotLocked(soci::session& sql, int64_t id, bool locked, int64_t now) {

@@ -112,6 +112,7 @@ SlotInput parseSlot(http::JsonIn& in) {
   s.quota = static_cast<int>(in.integer("quota", 1, 1'000'000));
   s.remark = in.optStr("remark", {.max = 255}).value_or("");
   s.enabled = in.optBool("enabled").value_or(true);
+  s.captcha = in.optBool("captcha").value_or(false);
   return s;
 }
 

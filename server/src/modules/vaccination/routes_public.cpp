@@ -116,6 +116,8 @@ BookInput bookInput(const json& body) {
       if (!px.ok()) in.fail("proxy", "invalid", "the proxy needs a name and a phone");
     }
   }
+  b.captchaId = in.optStr("captchaId", {.max = 100}).value_or("");
+  b.captchaAnswer = in.optStr("captcha", {.max = 10}).value_or("");
   b.person = personFrom(in, true);
   b.person.address = address;
   b.person.nationality = nationality;
@@ -202,8 +204,10 @@ void registerPublicRoutes(http::Routes& routes) {
                                           http::Reply reply) {
     if (!app.vaxEngine) throw Problem(503, "unavailable", "booking is not served by this process");
     Engine& engine = *app.vaxEngine;
-    // A release that has sold out is answered from memory before anything else is read.
-    if (auto slot = peekSlotId(req.body); slot && engine.board().full(*slot))
+    // A release that has sold out is answered from memory before anything else is read;
+    // a retry (Idempotency-Key) may have booked before the slot filled, so it goes on.
+    if (auto slot = peekSlotId(req.body);
+        slot && req.idempotencyKey.empty() && engine.board().full(*slot))
       return reply(Response::problem(
           Problem::conflict("slot_full", "no places are left in this slot"), req.requestId));
     limitAddress(app, req.ip);

@@ -33,6 +33,7 @@ json toJson(const Slot& s, int64_t now) {
           {"online", !s.locked && !expired && remaining > 0},
           {"expired", expired},
           {"remark", s.remark},
+          {"captcha", s.captcha},
           {"createdAt", s.createdAt}};
 }
 
@@ -84,6 +85,7 @@ Slot saveSlot(soci::session& sql, const Principal& p, const Actor& a, int64_t id
   s.endsAt = *dayStart + in.endMin * rules::kMinute;
   s.quota = in.quota;
   s.remark = in.remark;
+  s.captcha = in.captcha;
   s.updatedAt = now;
   if (id) {
     repo::updateSlot(sql, s);
