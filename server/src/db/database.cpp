@@ -91,6 +91,7 @@ std::unique_ptr<soci::session> Database::connect() const {
 
 void Database::start() {
   writer_ = std::thread([this] { writerLoop(); });
+  if (dialect_ == Dialect::Sqlite) checkpointer_ = std::thread([this] { checkpointLoop(); });
   for (int i = 0; i < cfg_.readers; ++i) readers_.emplace_back([this, i] { readerLoop(i); });
 }
 
@@ -99,6 +100,7 @@ void Database::stop() {
   wcv_.notify_all();
   rcv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
   for (auto& t : readers_)
     if (t.joinable()) t.join();
 }
@@ -174,7 +176,12 @@ void Database::writerLoop() {
         sql = connectRetrying(*this, stopping_);
         // The writer alone gets a larger page cache (64 MB): big imports rewrite the same
         // index pages many times; readers stay small.
-        if (dialect_ == Dialect::Sqlite) *sql << "PRAGMA cache_size=-65536";
+        // Checkpoints run on their own thread (checkpointLoop), not inside the writer's
+        // commits, where they would stall every booking waiting behind them.
+        if (dialect_ == Dialect::Sqlite) {
+          *sql << "PRAGMA cache_size=-65536";
+          *sql << "PRAGMA wal_autocheckpoint=0";
+        }
       }
       *sql << (dialect_ == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       for (size_t i = 0; i < batch.size(); ++i) {
@@ -215,6 +222,25 @@ void Database::writerLoop() {
       }
     }
     batch.clear();
+  }
+}
+
+// SQLite: copies committed WAL frames into the database file beside the writer, so that the
+// writer's commits never pay for it. PASSIVE never blocks the writer or readers.
+void Database::checkpointLoop() {
+  std::unique_ptr<soci::session> sql;
+  while (!stopping_.load()) {
+    for (int i = 0; i < 5 && !stopping_.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      if (!sql) sql = connectRetrying(*this, stopping_);
+      int busy = 0, logFrames = 0, done = 0;
+      *sql << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(logFrames),
+          soci::into(done);
+    } catch (const std::exception& e) {
+      spdlog::warn("WAL checkpoint: {}", e.what());
+      sql.reset();
+    }
   }
 }
 

@@ -63,6 +63,7 @@ class Database {
  private:
   void writerLoop();
   void readerLoop(int idx);
+  void checkpointLoop();
 
   Config cfg_;
   Dialect dialect_;
@@ -72,6 +73,7 @@ class Database {
   std::condition_variable wcv_;
   std::deque<WriteJob> wq_;
   std::thread writer_;
+  std::thread checkpointer_;
 
   mutable std::mutex rmu_;
   std::condition_variable rcv_;

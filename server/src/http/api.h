@@ -47,6 +47,8 @@ struct Response {
   // When set, the body is this file, streamed from disk and deleted once opened.
   std::string bodyFile;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Left out of the access log (a flood answered from memory); /metrics still counts it.
+  bool quiet = false;
 
   static Response json(int status, const nlohmann::json& j);
   static Response ok(const nlohmann::json& j) { return json(200, j); }

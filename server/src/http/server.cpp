@@ -202,12 +202,15 @@ struct Server::Impl {
     }
     auto finish = [this, &rt, &series, req, r, start](Response resp) {
       int status = resp.status;
+      bool quiet = resp.quiet;
       send(req, std::move(resp), r->requestId);
       double secs = std::chrono::duration<double>(clock_t_::now() - start).count();
       metrics.observe(series, status, secs);
       // The access log names the route pattern, never the path or query: they may hold personal
       // data.
-      spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, status, secs * 1000);
+      if (!quiet)
+        spdlog::info("[{}] {} {} {} {:.1f}ms", r->requestId, rt.method, rt.path, status,
+                     secs * 1000);
     };
     if (r->body.size() > rt.maxBody) {
       finish(Response::problem(

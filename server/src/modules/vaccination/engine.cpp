@@ -55,6 +55,7 @@ Engine::~Engine() { stop(); }
 
 void Engine::start() {
   board_.start();
+  answerer_ = std::thread([this] { answerLoop(); });
   auto sql = db_.connect();
   int64_t now = Clock::nowMs();
   for (int64_t id : repo::fullSlots(*sql, now)) {
@@ -64,7 +65,29 @@ void Engine::start() {
   }
 }
 
-void Engine::stop() { board_.stop(); }
+void Engine::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  answerCv_.notify_all();
+  if (answerer_.joinable()) answerer_.join();
+  board_.stop();
+}
+
+void Engine::answerLoop() {
+  for (;;) {
+    std::pair<std::shared_ptr<Batch>, std::exception_ptr> next;
+    {
+      std::unique_lock lk(mu_);
+      answerCv_.wait(lk, [&] { return stopping_ || !answers_.empty(); });
+      if (answers_.empty()) return;
+      next = std::move(answers_.front());
+      answers_.pop_front();
+    }
+    answer(*next.first, next.second);
+  }
+}
 
 void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
   auto p = std::make_unique<Pending>();
@@ -120,7 +143,12 @@ void Engine::schedule() {
                  scheduled_ = more;
                }
                if (more) schedule();
-               answer(*batch, e);
+               // Answers are built off the writer thread: it goes on with the next batch.
+               {
+                 std::lock_guard lk(mu_);
+                 answers_.push_back({batch, e});
+               }
+               answerCv_.notify_one();
              }});
 }
 

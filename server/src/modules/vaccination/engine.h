@@ -4,7 +4,9 @@
 // them in one transaction: per slot one locked read and one conditional UPDATE, the bookings,
 // their SMS and audit rows in a few multi-row statements; it commits once and answers each.
 // A slot known to be full is answered from memory (board.h).
+#include <condition_variable>
 #include <deque>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -35,6 +37,7 @@ class Engine {
   void schedule();
   void run(soci::session& sql, Batch& batch);
   void answer(Batch& batch, std::exception_ptr error);
+  void answerLoop();
 
   db::Database& db_;
   AppContext& app_;
@@ -42,6 +45,10 @@ class Engine {
   std::mutex mu_;
   std::deque<std::unique_ptr<Pending>> queue_;
   bool scheduled_ = false;
+  std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
+  std::condition_variable answerCv_;
+  bool stopping_ = false;
+  std::thread answerer_;
 };
 
 }  // namespace fy::vax

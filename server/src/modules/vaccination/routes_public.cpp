@@ -207,9 +207,12 @@ void registerPublicRoutes(http::Routes& routes) {
     // A release that has sold out is answered from memory before anything else is read;
     // a retry (Idempotency-Key) may have booked before the slot filled, so it goes on.
     if (auto slot = peekSlotId(req.body);
-        slot && req.idempotencyKey.empty() && engine.board().full(*slot))
-      return reply(Response::problem(
-          Problem::conflict("slot_full", "no places are left in this slot"), req.requestId));
+        slot && req.idempotencyKey.empty() && engine.board().full(*slot)) {
+      static const Problem full = Problem::conflict("slot_full", "no places are left in this slot");
+      Response r = Response::problem(full, req.requestId);
+      r.quiet = true;
+      return reply(std::move(r));
+    }
     limitAddress(app, req.ip);
     BookInput b = bookInput(http::parseObject(req.body));
     limitPerson(app, b.person.idNumber);
