@@ -46,6 +46,8 @@ void prepareSchema(db::Database& db) {
   auto sql = db.connect();
   db::migrate(*sql, db.dialect());
   soci::transaction tx(*sql);
+  // Nodes starting together on one PostgreSQL take turns (the migrations' lock).
+  if (db.dialect() == db::Dialect::Postgres) *sql << "SELECT pg_advisory_xact_lock(7412001)";
   iam::syncBuiltins(*sql);
   tx.commit();
 }

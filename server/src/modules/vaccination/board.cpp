@@ -82,10 +82,46 @@ void SlotBoard::markFull(int64_t slotId, uint64_t g) {
 }
 
 void placesFreed(soci::session& sql, int64_t slotId) {
-  repo::notifyChannel(sql, kChannel, std::to_string(slotId));  // PostgreSQL: other nodes
-  db::afterCommit([slotId] {
-    if (SlotBoard* b = activeBoard.load()) b->bump(slotId);
+  SlotBoard* board = activeBoard.load();
+  if (sql.get_backend_name() != "postgresql") {
+    if (board) db::afterCommit([board, slotId] { board->bump(slotId); });
+    return;
+  }
+  // PostgreSQL: every node hears "<slot>:<pid>:<n>" at commit. Before the freeing request is
+  // answered, this node waits (briefly) to hear its own notice: PostgreSQL signals all
+  // listeners at once, so by then the other nodes have heard it too, and a client that
+  // cancels on one node and books on another finds the place.
+  uint64_t n = board ? board->nextNotice() : 0;
+  repo::notifyChannel(sql, kChannel,
+                      std::to_string(slotId) + ":" + std::to_string(::getpid()) + ":" +
+                          std::to_string(n));
+  db::afterCommit([board, slotId, n] {
+    if (!board) return;
+    board->bump(slotId);
+    board->awaitNotice(n, std::chrono::milliseconds(200));
   });
+}
+
+uint64_t SlotBoard::nextNotice() { return sent_.fetch_add(1) + 1; }
+
+void SlotBoard::awaitNotice(uint64_t n, std::chrono::milliseconds limit) {
+  std::unique_lock lk(noticeMu_);
+  noticeCv_.wait_for(lk, limit, [&] { return heard_ >= n || !listening_; });
+}
+
+void SlotBoard::heard(const std::string& payload) {
+  // "<slot>:<pid>:<n>"; a bare "<slot>" is accepted too.
+  size_t a = payload.find(':');
+  bump(std::stoll(payload.substr(0, a)));
+  if (a == std::string::npos) return;
+  size_t b = payload.find(':', a + 1);
+  if (b == std::string::npos || std::stoll(payload.substr(a + 1, b - a - 1)) != ::getpid()) return;
+  uint64_t n = std::stoull(payload.substr(b + 1));
+  {
+    std::lock_guard lk(noticeMu_);
+    heard_ = std::max(heard_, n);
+  }
+  noticeCv_.notify_all();
 }
 
 void SlotBoard::forgetAll() {
@@ -110,7 +146,7 @@ void SlotBoard::listen() {
         if (!PQconsumeInput(conn)) throw std::runtime_error(PQerrorMessage(conn));
         while (PGnotify* n = PQnotifies(conn)) {
           try {
-            bump(std::stoll(n->extra));
+            heard(n->extra);
           } catch (const std::exception&) {
             forgetAll();
           }

@@ -7,6 +7,8 @@
 // nodes' bumps through LISTEN/NOTIFY. A "full" mark records the generation read before the
 // transaction that found the slot full; any bump since voids it.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -41,11 +43,15 @@ class SlotBoard {
   void bump(int64_t slotId) { gen(slotId).fetch_add(1, std::memory_order_acq_rel); }
   // Voids every mark (a missed notification, a connection lost).
   void forgetAll();
+  // PostgreSQL: numbers this node's notices and waits until the listener has heard one.
+  uint64_t nextNotice();
+  void awaitNotice(uint64_t n, std::chrono::milliseconds limit);
 
  private:
   static constexpr size_t kGens = 4096;
   std::atomic<uint64_t>& gen(int64_t slotId) const { return gens_[slotId % kGens]; }
   void listen();
+  void heard(const std::string& payload);
 
   db::Database& db_;
   bool postgres_;
@@ -56,6 +62,10 @@ class SlotBoard {
   std::atomic<bool> stop_{false};
   std::atomic<bool> listening_{false};  // PostgreSQL: marks are kept only while we hear notices
   std::thread listener_;
+  std::atomic<uint64_t> sent_{0};
+  std::mutex noticeMu_;
+  std::condition_variable noticeCv_;
+  uint64_t heard_ = 0;
 };
 
 // Inside a transaction that frees places of a slot (a cancel, a release, more quota): every
