@@ -135,6 +135,8 @@ export interface Slot {
   online: boolean
   expired: boolean
   remark: string
+  /** Booking this slot asks for the image captcha (anti-bot switch of a release). */
+  captcha?: boolean
   createdAt: number
 }
 
@@ -148,6 +150,8 @@ export interface SlotBody {
   quota: number
   remark?: string
   enabled?: boolean
+  /** Always sent: the server takes a missing value as false. */
+  captcha?: boolean
 }
 
 export interface BookingLink {

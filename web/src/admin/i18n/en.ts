@@ -488,6 +488,10 @@ const en: MessageSchema = {
       endAfterStart: 'The end must be later than the start',
       quotaInvalid: 'Enter an integer from 1 to 100000',
       datePh: 'Pick a date',
+      captcha: 'Booking captcha',
+      captchaHint: 'When on, citizens type an image captcha to book this slot (stops booking bots)',
+      captchaTag: 'Captcha',
+      captchaTagTip: 'Booking asks for an image captcha',
     },
     booking: {
       code: 'Code',

@@ -483,6 +483,10 @@ const zhCN = {
       endAfterStart: '结束时间须晚于开始时间',
       quotaInvalid: '请输入 1 到 100000 的整数',
       datePh: '选择日期',
+      captcha: '预约验证码',
+      captchaHint: '开启后，市民预约此时段需输入图形验证码，用于防止刷号',
+      captchaTag: '验证码',
+      captchaTagTip: '预约需输入图形验证码',
     },
     booking: {
       code: '编号',

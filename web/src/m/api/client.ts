@@ -41,10 +41,14 @@ export function installFetchObserver(): void {
   }
 }
 
-/** Seconds to wait after a 429 (from its Retry-After header), or null when unknown. */
+/**
+ * Seconds to wait after a 429: the body's `retryAfter`, else its Retry-After header; null when
+ * neither says.
+ */
 export function retryAfterSeconds(err: unknown): number | null {
-  if (!isApiError(err) || err.status !== 429 || !lastRetryAfter) return null
-  if (Date.now() - lastRetryAfter.at > 5000) return null
+  if (!isApiError(err) || err.status !== 429) return null
+  if (err.retryAfter) return err.retryAfter
+  if (!lastRetryAfter || Date.now() - lastRetryAfter.at > 5000) return null
   return lastRetryAfter.seconds
 }
 

@@ -18,6 +18,8 @@ export interface PublicSlot {
   siteAddress: string
   remark: string
   remaining: number
+  /** Booking this slot asks for the image captcha (GET /auth/captcha). */
+  captcha?: boolean
 }
 
 export interface Grid {
@@ -89,6 +91,9 @@ export interface BookingRequest {
   consent: true
   nationality?: string
   proxy?: ProxyInfo
+  /** Only for a slot with `captcha: true`: id and answer of a fresh image (single-use). */
+  captchaId?: string
+  captcha?: string
 }
 
 export type CancelBy = 'citizen' | 'admin' | 'system' | 'site'

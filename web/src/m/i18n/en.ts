@@ -91,6 +91,11 @@ const en: MessageSchema = {
     submit: 'Submit',
     submitting: 'Submitting…',
     noSlotForVaccine: 'No slot to choose',
+    captcha: 'Captcha',
+    captchaPlaceholder: 'Enter code',
+    captchaHint: 'Hard to read? Tap the image for a new one',
+    captchaAlt: 'Captcha image, tap for a new one',
+    captchaLoadFailed: 'Failed, tap to retry',
     failTitle: 'Booking not completed',
     successTitle: 'Booked',
     successCode: 'Booking code',
@@ -222,6 +227,7 @@ const en: MessageSchema = {
     doseRequired: 'Please choose the dose',
     birthDate: 'Please enter your date of birth',
     proxySame: 'The agent cannot be the person to vaccinate',
+    captchaRequired: 'Please enter the captcha',
   },
   reasons: {
     under_age: 'Under {minAge} years old',
@@ -233,8 +239,9 @@ const en: MessageSchema = {
   },
   errors: {
     network_error: 'Network error, please check your connection and try again',
-    rate_limited: 'Too many attempts, please try again in {seconds} s',
-    rate_limited_plain: 'Too many attempts, please try again later',
+    rate_limited: 'Too many requests, please try again in {seconds} seconds',
+    rate_limited_plain: 'Too many requests, please try again later',
+    captcha_invalid: 'Wrong or expired captcha, enter the new one',
     slot_full: 'This slot is fully booked, please choose another one',
     already_booked:
       'This person already has an active booking for this vaccine and dose (see “My bookings”)',

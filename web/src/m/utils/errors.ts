@@ -15,6 +15,7 @@ const KNOWN = new Set([
   'not_active',
   'unauthenticated',
   'invalid_credentials',
+  'captcha_invalid',
 ])
 
 /** Words for an eligibility reason code (under_age, interval_not_met …). */
@@ -52,6 +53,10 @@ export function errorMessage(err: unknown, minAge = 18): string {
 /** A server field error in the reader's words where we know the field, else its message. */
 function fieldText(field: string, code: string | undefined, message: string): string {
   const leaf = field.split('.').pop() ?? field
+  if (leaf === 'captcha')
+    return code === 'required' || code === 'empty'
+      ? t('validation.captchaRequired')
+      : t('errors.captcha_invalid')
   if (code === 'required' || code === 'empty') return t('validation.required', { field: leaf })
   if (leaf === 'idNumber')
     return /passport/i.test(message) ? t('validation.passport') : t('validation.idCard')

@@ -21,6 +21,8 @@ export interface ProblemBody {
   code?: string
   detail?: string
   errors?: FieldError[]
+  /** Seconds to wait, on a 429 rate_limited answer (mirrors the Retry-After header). */
+  retryAfter?: number
 }
 
 export class ApiError extends Error {
@@ -29,6 +31,8 @@ export class ApiError extends Error {
   readonly title: string
   readonly detail: string
   readonly errors: FieldError[]
+  /** Seconds to wait from a 429 body's `retryAfter`, else null. */
+  readonly retryAfter: number | null
   /** Set once a global handler has already shown this error to the user. */
   handled = false
 
@@ -41,6 +45,8 @@ export class ApiError extends Error {
     this.title = body?.title ?? ''
     this.detail = detail
     this.errors = Array.isArray(body?.errors) ? body!.errors! : []
+    const ra = Number(body?.retryAfter)
+    this.retryAfter = Number.isFinite(ra) && ra > 0 ? Math.ceil(ra) : null
   }
 }
 
