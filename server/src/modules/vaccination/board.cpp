@@ -52,7 +52,12 @@ SlotBoard::~SlotBoard() {
 
 void SlotBoard::start() {
   activeBoard = this;
-  if (postgres_) listener_ = std::thread([this] { listen(); });
+  if (!postgres_) return;
+  listener_ = std::thread([this] { listen(); });
+  // Marks are kept only while notices are heard: let the listener come up before the
+  // full slots are loaded (at most 2 s; without it they are learned by the first batch).
+  for (int i = 0; i < 200 && !listening_; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 void SlotBoard::stop() {
