@@ -884,10 +884,6 @@ void followMove(soci::session& sql, const std::string& oldPath, const std::strin
       soci::use(newPath), soci::use(nend);
 }
 
-void savepoint(soci::session& sql, const char* name) { sql << "SAVEPOINT " << name; }
-void rollbackTo(soci::session& sql, const char* name) { sql << "ROLLBACK TO SAVEPOINT " << name; }
-void release(soci::session& sql, const char* name) { sql << "RELEASE SAVEPOINT " << name; }
-
 // ---------------------------------------------------------------- settings
 
 std::map<std::string, std::string> settings(soci::session& sql) {

@@ -185,11 +185,6 @@ std::vector<DayStat> dayStats(soci::session& sql, const std::string& path, const
 // moved to another street).
 void followMove(soci::session& sql, const std::string& oldPath, const std::string& newPath);
 
-// Nested savepoints: a booking that loses a race on a unique index is undone alone.
-void savepoint(soci::session& sql, const char* name);
-void rollbackTo(soci::session& sql, const char* name);
-void release(soci::session& sql, const char* name);
-
 // --- settings
 std::map<std::string, std::string> settings(soci::session& sql);
 void putSetting(soci::session& sql, const std::string& key, const std::string& value, int64_t now);
