@@ -2,7 +2,7 @@
 -- one transaction per booking, each committed on its own (no group commit), no HTTP.
 -- Variables (pgbench -D): slot (a slot with a quota that never runs out), grid, grid_path.
 -- A new person per transaction: random id_hash (and code), so the unique index
--- vax_booking_active (id_hash, vaccine_id, dose_no) never rejects one.
+-- vax_booking_person (id_hash, vaccine_id, dose_no, …) never rejects one.
 BEGIN;
 UPDATE vax_slot SET booked = booked + 1, updated_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint
   WHERE id = :slot AND booked < quota;

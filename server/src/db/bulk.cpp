@@ -119,4 +119,17 @@ std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in) {
   throw std::logic_error("bulk insert: unsupported database " + backend);
 }
 
+std::string pgTextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    out += out.size() > 1 ? ",\"" : "\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 }  // namespace fy::db

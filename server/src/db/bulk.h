@@ -30,4 +30,7 @@ struct BulkInsert {
 // SQLite: one prepared statement stepped per row. PostgreSQL: multi-row INSERTs.
 std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in);
 
+// A PostgreSQL array literal of these strings, for binding a list as one parameter.
+std::string pgTextArray(const std::vector<std::string>& values);
+
 }  // namespace fy::db

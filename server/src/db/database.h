@@ -64,6 +64,7 @@ class Database {
   void writerLoop();
   void readerLoop(int idx);
   void checkpointLoop();
+  void rewindWal(soci::session& sql);
 
   Config cfg_;
   Dialect dialect_;
@@ -81,6 +82,7 @@ class Database {
   std::vector<std::thread> readers_;
 
   std::atomic<int64_t> readersBusy_{0}, batches_{0}, writes_{0};
+  std::atomic<int> walFrames_{0}, walCopied_{0};  // as of the checkpointer's last pass
 };
 
 Dialect dialectOf(const std::string& url);

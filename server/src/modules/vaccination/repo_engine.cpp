@@ -12,10 +12,16 @@ namespace fy::vax::repo {
 namespace {
 bool isPostgres(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
 
-// "x IN (<the JSON array's strings>)" in each dialect's words.
-std::string inJsonList(soci::session& sql, const std::string& column) {
-  return isPostgres(sql) ? column + " IN (SELECT json_array_elements_text(CAST(:list AS json)))"
+// "x IN (<the list's strings>)" in each dialect's words, bound as one parameter. PostgreSQL
+// gets an array: its planner walks the index once per element for "= ANY", where a
+// set-returning function in "IN (SELECT …)" made it scan the whole table.
+std::string inList(soci::session& sql, const std::string& column) {
+  return isPostgres(sql) ? column + " = ANY(CAST(:list AS text[]))"
                          : column + " IN (SELECT value FROM json_each(:list))";
+}
+
+std::string listParam(soci::session& sql, const std::vector<std::string>& values) {
+  return isPostgres(sql) ? db::pgTextArray(values) : nlohmann::json(values).dump();
 }
 }  // namespace
 
@@ -44,11 +50,11 @@ std::vector<int64_t> fullSlots(soci::session& sql, int64_t now) {
 std::vector<ActiveDose> activeDosesOf(soci::session& sql, const std::vector<std::string>& hashes) {
   std::vector<ActiveDose> out;
   if (hashes.empty()) return out;
-  std::string list = nlohmann::json(hashes).dump();
+  std::string list = listParam(sql, hashes);
   soci::rowset<soci::row> rs =
       (sql.prepare << "SELECT id_hash, vaccine_id, dose_no, vaccinated_at, code, day FROM "
                       "vax_booking WHERE status = 'booked' AND " +
-                          inJsonList(sql, "id_hash"),
+                          inList(sql, "id_hash"),
        soci::use(list));
   for (const auto& r : rs) {
     ActiveDose d;
@@ -67,9 +73,9 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
                                                 const std::vector<std::string>& keys) {
   std::map<std::string, int64_t> out;
   if (keys.empty()) return out;
-  std::string list = nlohmann::json(keys).dump();
+  std::string list = listParam(sql, keys);
   soci::rowset<soci::row> rs =
-      (sql.prepare << "SELECT idem_key, id FROM vax_booking WHERE " + inJsonList(sql, "idem_key"),
+      (sql.prepare << "SELECT idem_key, id FROM vax_booking WHERE " + inList(sql, "idem_key"),
        soci::use(list));
   for (const auto& r : rs) out[db::str(r, 0)] = db::i64(r, 1);
   return out;
