@@ -13,6 +13,11 @@ case "$cmd" in
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
     if [ ! -f "$dir/PG_VERSION" ]; then
       as_pg "$bin/initdb" -D "$dir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+      # The settings a Fangyi host runs with (checkpoints, WAL), copied so the cluster
+      # does not depend on this checkout staying where it is.
+      install -m 0644 "$(dirname "$0")/../deploy/postgresql/fangyi.conf" "$dir/fangyi.conf"
+      [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir/fangyi.conf"
+      echo "include 'fangyi.conf'" >>"$dir/postgresql.conf"
     fi
     as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200" start >/dev/null

@@ -85,6 +85,9 @@ std::unique_ptr<soci::session> Database::connect() const {
     *s << "SET synchronous_commit = on";
     *s << "SET TIME ZONE 'UTC'";
     *s << "SET client_min_messages = warning";
+    // Every query here is short. With statistics lagging a flash crowd, the planner's cost
+    // estimates grow until it compiles plans (36 ms measured for a 2 ms batch read).
+    *s << "SET jit = off";
   }
   return s;
 }
