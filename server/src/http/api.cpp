@@ -75,6 +75,23 @@ Response Response::problem(const Problem& p, const std::string& requestId) {
   return r;
 }
 
+CannedProblem::CannedProblem(const Problem& p) {
+  // Rendered around a marker that JSON escaping leaves alone, then split at it.
+  const std::string marker = "fy-request-id-marker";
+  base_ = Response::problem(p, marker);
+  auto at = base_.body.find(marker);
+  head_ = base_.body.substr(0, at);
+  tail_ = base_.body.substr(at + marker.size());
+  base_.body.clear();
+}
+
+Response CannedProblem::answer(const std::string& requestId) const {
+  Response r = base_;
+  r.body.reserve(head_.size() + requestId.size() + tail_.size());
+  r.body.append(head_).append(requestId).append(tail_);
+  return r;
+}
+
 const Principal& Ctx::user() const {
   if (!user_) throw Problem(401, "unauthenticated", "sign in first");
   return *user_;

@@ -57,6 +57,18 @@ struct Response {
   static Response problem(const Problem& p, const std::string& requestId = "");
 };
 
+// A problem answered so often that its body is rendered once (a sold-out flood): the same
+// bytes as Response::problem, with only the request id put in per answer.
+class CannedProblem {
+ public:
+  explicit CannedProblem(const Problem& p);
+  Response answer(const std::string& requestId) const;
+
+ private:
+  Response base_;
+  std::string head_, tail_;  // the body around the request id
+};
+
 // The request body as a JSON object, or a 400 problem.
 nlohmann::json parseObject(const std::string& body);
 

@@ -63,6 +63,18 @@ TEST(Problem, BodyIsRfc7807WithStableCode) {
   EXPECT_TRUE(j.contains("type") && j.contains("title") && j.contains("detail"));
 }
 
+TEST(Problem, CannedBodyEqualsTheRenderedOne) {
+  fy::Problem p = fy::Problem::conflict("slot_full", "no places are left in this slot");
+  fy::http::CannedProblem canned(p);
+  for (std::string rid : {"abc-123", "Z9_x", ""}) {
+    auto fresh = fy::http::Response::problem(p, "rid" + rid);
+    auto fast = canned.answer("rid" + rid);
+    EXPECT_EQ(fast.body, fresh.body);
+    EXPECT_EQ(fast.status, 409);
+    EXPECT_EQ(fast.contentType, fresh.contentType);
+  }
+}
+
 TEST(Migrations, SplitsStatementsAtLineEndSemicolonsAndSkipsComments) {
   auto s = db::splitStatements(
       "-- note; here\nCREATE TABLE a (x TEXT DEFAULT ';');\nINSERT INTO a VALUES ('a;b');\n");

@@ -208,8 +208,9 @@ void registerPublicRoutes(http::Routes& routes) {
     // a retry (Idempotency-Key) may have booked before the slot filled, so it goes on.
     if (auto slot = peekSlotId(req.body);
         slot && req.idempotencyKey.empty() && engine.board().full(*slot)) {
-      static const Problem full = Problem::conflict("slot_full", "no places are left in this slot");
-      Response r = Response::problem(full, req.requestId);
+      static const http::CannedProblem full(
+          Problem::conflict("slot_full", "no places are left in this slot"));
+      Response r = full.answer(req.requestId);
       r.quiet = true;
       return reply(std::move(r));
     }
