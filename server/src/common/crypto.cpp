@@ -48,9 +48,22 @@ std::string randomToken(size_t bytes) {
   return b64(buf.data(), buf.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+uint64_t randomU64() {
+  uint64_t v = 0;
+  randombytes_buf(&v, sizeof v);
+  return v;
+}
+
 std::string randomDigits(int n) {
+  // One draw for the whole string (each libsodium call checks the pid and rekeys); bytes of
+  // 250 and above are dropped so that every digit stays equally likely.
   std::string s;
-  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + randombytes_uniform(10)));
+  unsigned char buf[64];
+  while (static_cast<int>(s.size()) < n) {
+    randombytes_buf(buf, sizeof buf);
+    for (unsigned char b : buf)
+      if (b < 250 && static_cast<int>(s.size()) < n) s.push_back(static_cast<char>('0' + b % 10));
+  }
   return s;
 }
 

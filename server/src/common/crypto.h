@@ -1,5 +1,6 @@
 #pragma once
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -10,7 +11,8 @@ void init();  // sodium_init; safe to call more than once
 std::string hashPassword(std::string_view password);  // Argon2id, libsodium's encoded form
 bool verifyPassword(std::string_view encoded, std::string_view password);
 
-std::string randomToken(size_t bytes = 32);     // URL-safe base64 without padding
+std::string randomToken(size_t bytes = 32);  // URL-safe base64 without padding
+uint64_t randomU64();
 std::string randomDigits(int n);                // for SMS codes
 std::string tokenHash(std::string_view token);  // BLAKE2b-256 hex, for tokens stored at rest
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -61,6 +62,16 @@ TEST_F(CryptoTest, TokensAreRandomAndUrlSafe) {
   std::string d = randomDigits(6);
   EXPECT_EQ(d.size(), 6u);
   EXPECT_EQ(d.find_first_not_of("0123456789"), std::string::npos);
+}
+
+TEST_F(CryptoTest, RandomDigitsAreUniform) {
+  // 2,000,000 digits: each of the ten within 4 standard deviations (1,700) of 200,000. Taking
+  // bytes modulo 10 without dropping 250..255 would put 6..9 about 4,700 below.
+  std::array<int, 10> count{};
+  for (int i = 0; i < 20000; ++i)
+    for (char c : randomDigits(100)) count[c - '0']++;
+  for (int n : count) EXPECT_NEAR(n, 200000, 1700);
+  EXPECT_NE(randomDigits(18), randomDigits(18));
 }
 
 TEST_F(CryptoTest, MasterKeyFileIsCreatedPrivateAndReused) {

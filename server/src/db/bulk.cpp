@@ -86,7 +86,8 @@ std::vector<int64_t> pgInsert(PGconn* conn, const BulkInsert& in) {
     }
     text += in.skipConflicts ? " ON CONFLICT DO NOTHING RETURNING id, " + in.keyColumn
                              : " RETURNING id";
-    PGresult* res = PQexecParams(conn, text.c_str(), p, nullptr, values.data(), nullptr, nullptr, 0);
+    PGresult* res =
+        PQexecParams(conn, text.c_str(), p, nullptr, values.data(), nullptr, nullptr, 0);
     std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
       throw soci::soci_error(std::string("bulk insert into ") + in.table + ": " +
@@ -98,7 +99,8 @@ std::vector<int64_t> pgInsert(PGconn* conn, const BulkInsert& in) {
       continue;
     }
     std::unordered_map<std::string, int64_t> byKey;
-    for (int i = 0; i < n; ++i) byKey.emplace(PQgetvalue(res, i, 1), std::stoll(PQgetvalue(res, i, 0)));
+    for (int i = 0; i < n; ++i)
+      byKey.emplace(PQgetvalue(res, i, 1), std::stoll(PQgetvalue(res, i, 0)));
     for (size_t r = start; r < end; ++r)
       if (auto it = byKey.find(std::get<std::string>(in.rows[r][keyIdx])); it != byKey.end())
         ids[r] = it->second;

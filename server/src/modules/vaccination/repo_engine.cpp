@@ -94,26 +94,53 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
 std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs) {
   db::BulkInsert in;
   in.table = "vax_booking";
-  in.columns = {"code",        "type",      "slot_id",     "vaccine_id", "dose_no",   "site_id",
-                "street_id",   "grid_id",   "region_path", "day",        "start_min", "end_min",
-                "starts_at",   "ends_at",   "name",        "id_type",    "id_enc",    "id_hash",
-                "id_tail",     "id_mask",   "birth_date",  "sex",        "phone_enc", "phone_hash",
-                "phone_mask",  "address_enc", "nationality", "proxy_name", "proxy_enc", "status",
-                "release_at",  "remind_at", "source",      "idem_key",   "created_at", "updated_at"};
+  in.columns = {
+      "code",       "type",        "slot_id",     "vaccine_id", "dose_no",    "site_id",
+      "street_id",  "grid_id",     "region_path", "day",        "start_min",  "end_min",
+      "starts_at",  "ends_at",     "name",        "id_type",    "id_enc",     "id_hash",
+      "id_tail",    "id_mask",     "birth_date",  "sex",        "phone_enc",  "phone_hash",
+      "phone_mask", "address_enc", "nationality", "proxy_name", "proxy_enc",  "status",
+      "release_at", "remind_at",   "source",      "idem_key",   "created_at", "updated_at"};
   in.skipConflicts = true;
   in.keyColumn = "code";
   auto opt = [](const std::optional<int64_t>& v) { return v ? db::Value(*v) : db::Value(); };
   for (const Booking* b : bs)
-    in.rows.push_back({b->code,        b->type,        opt(b->slotId),   b->vaccineId,
-                       int64_t{b->doseNo}, opt(b->siteId), b->streetId,  b->gridId,
-                       b->regionPath,  b->day,         int64_t{b->startMin}, int64_t{b->endMin},
-                       b->startsAt,    b->endsAt,      b->name,          b->idType,
-                       b->idEnc,       b->idHash,      b->idTail,        b->idMask,
-                       b->birthDate,   b->sex,         b->phoneEnc,      b->phoneHash,
-                       b->phoneMask,   b->addressEnc,  b->nationality,   b->proxyName,
-                       b->proxyEnc,    b->status,      opt(b->releaseAt), opt(b->remindAt),
-                       b->source,      b->idemKey ? db::Value(*b->idemKey) : db::Value(),
-                       b->createdAt,   b->updatedAt});
+    in.rows.push_back({b->code,
+                       b->type,
+                       opt(b->slotId),
+                       b->vaccineId,
+                       int64_t{b->doseNo},
+                       opt(b->siteId),
+                       b->streetId,
+                       b->gridId,
+                       b->regionPath,
+                       b->day,
+                       int64_t{b->startMin},
+                       int64_t{b->endMin},
+                       b->startsAt,
+                       b->endsAt,
+                       b->name,
+                       b->idType,
+                       b->idEnc,
+                       b->idHash,
+                       b->idTail,
+                       b->idMask,
+                       b->birthDate,
+                       b->sex,
+                       b->phoneEnc,
+                       b->phoneHash,
+                       b->phoneMask,
+                       b->addressEnc,
+                       b->nationality,
+                       b->proxyName,
+                       b->proxyEnc,
+                       b->status,
+                       opt(b->releaseAt),
+                       opt(b->remindAt),
+                       b->source,
+                       b->idemKey ? db::Value(*b->idemKey) : db::Value(),
+                       b->createdAt,
+                       b->updatedAt});
   return db::insertMany(sql, in);
 }
 

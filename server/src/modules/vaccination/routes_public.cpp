@@ -1,5 +1,6 @@
 // Citizen routes (V4–V8): no sign-in; what they reveal is bounded by what the caller proves.
 #include <charconv>
+
 #include "app/context.h"
 #include "common/clock.h"
 #include "common/qr.h"
@@ -200,26 +201,27 @@ void registerPublicRoutes(http::Routes& routes) {
                 return Response::ok(eligibilityJson(c.sql, c.app, p));
               }});
 
-  routes.postAsync(base + "/bookings", [](const http::Request& req, AppContext& app,
-                                          http::Reply reply) {
-    if (!app.vaxEngine) throw Problem(503, "unavailable", "booking is not served by this process");
-    Engine& engine = *app.vaxEngine;
-    // A release that has sold out is answered from memory before anything else is read;
-    // a retry (Idempotency-Key) may have booked before the slot filled, so it goes on.
-    if (auto slot = peekSlotId(req.body);
-        slot && req.idempotencyKey.empty() && engine.board().full(*slot)) {
-      static const http::CannedProblem full(
-          Problem::conflict("slot_full", "no places are left in this slot"));
-      Response r = full.answer(req.requestId);
-      r.quiet = true;
-      return reply(std::move(r));
-    }
-    limitAddress(app, req.ip);
-    BookInput b = bookInput(http::parseObject(req.body));
-    limitPerson(app, b.person.idNumber);
-    if (!req.idempotencyKey.empty()) b.idemKey = req.idempotencyKey;
-    engine.book(std::move(b), Actor{0, "citizen", req.ip, req.requestId}, std::move(reply));
-  });
+  routes.postAsync(
+      base + "/bookings", [](const http::Request& req, AppContext& app, http::Reply reply) {
+        if (!app.vaxEngine)
+          throw Problem(503, "unavailable", "booking is not served by this process");
+        Engine& engine = *app.vaxEngine;
+        // A release that has sold out is answered from memory before anything else is read;
+        // a retry (Idempotency-Key) may have booked before the slot filled, so it goes on.
+        if (auto slot = peekSlotId(req.body);
+            slot && req.idempotencyKey.empty() && engine.board().full(*slot)) {
+          static const http::CannedProblem full(
+              Problem::conflict("slot_full", "no places are left in this slot"));
+          Response r = full.answer(req.requestId);
+          r.quiet = true;
+          return reply(std::move(r));
+        }
+        limitAddress(app, req.ip);
+        BookInput b = bookInput(http::parseObject(req.body));
+        limitPerson(app, b.person.idNumber);
+        if (!req.idempotencyKey.empty()) b.idemKey = req.idempotencyKey;
+        engine.book(std::move(b), Actor{0, "citizen", req.ip, req.requestId}, std::move(reply));
+      });
 
   routes.add({"POST", base + "/lookup", http::kPublic, http::Kind::Read, [](Ctx& c) {
                 limitAddress(c.app, c.req.ip);
