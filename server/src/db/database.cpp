@@ -264,9 +264,18 @@ void Database::rewindWal(soci::session& sql) {
   constexpr int kMaxLeft = 2048;       // frames the writer may have to copy itself
   const int frames = walFrames_.load(), copied = walCopied_.load();
   if (frames < kRewindFrames || frames - copied > kMaxLeft) return;
+  // RESTART waits for readers still on an older snapshot (an export may read for seconds);
+  // with no busy timeout it copies what it can and returns instead, and the log is rewound
+  // at a later attempt.
   int busy = 0, logFrames = 0, done = 0;
-  sql << "PRAGMA wal_checkpoint(RESTART)", soci::into(busy), soci::into(logFrames),
-      soci::into(done);
+  sql << "PRAGMA busy_timeout=0";
+  try {
+    sql << "PRAGMA wal_checkpoint(RESTART)", soci::into(busy), soci::into(logFrames),
+        soci::into(done);
+  } catch (const std::exception& e) {
+    spdlog::warn("WAL rewind: {}", e.what());
+  }
+  sql << "PRAGMA busy_timeout=10000";
   walFrames_ = 0;
   walCopied_ = 0;
 }
