@@ -137,6 +137,7 @@ Stats Database::stats() const {
   s.readersBusy = readersBusy_.load();
   s.readers = cfg_.readers;
   s.batches = batches_.load();
+  s.walRewinds = walRewinds_.load();
   s.writes = writes_.load();
   return s;
 }
@@ -274,8 +275,11 @@ void Database::rewindWal(soci::session& sql) {
         soci::into(done);
   } catch (const std::exception& e) {
     spdlog::warn("WAL rewind: {}", e.what());
+    busy = 1;
   }
   sql << "PRAGMA busy_timeout=10000";
+  // The log restarts at the next commit only if every frame has been copied.
+  if (!busy && logFrames == done) walRewinds_++;
   walFrames_ = 0;
   walCopied_ = 0;
 }

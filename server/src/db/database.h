@@ -31,6 +31,7 @@ struct Stats {
   int64_t readers = 0;
   int64_t batches = 0;
   int64_t writes = 0;
+  int64_t walRewinds = 0;  // SQLite: times the writer restarted the log from its start
 };
 
 // A write job runs on the single writer thread inside a savepoint of a group-committed
@@ -83,6 +84,7 @@ class Database {
 
   std::atomic<int64_t> readersBusy_{0}, batches_{0}, writes_{0};
   std::atomic<int> walFrames_{0}, walCopied_{0};  // as of the checkpointer's last pass
+  std::atomic<int64_t> walRewinds_{0};
 };
 
 Dialect dialectOf(const std::string& url);

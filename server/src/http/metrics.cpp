@@ -69,6 +69,9 @@ std::string Metrics::render(const db::Stats& db) const {
   out += "# HELP fangyi_db_writes_total Write jobs committed or rolled back.\n";
   out += "# TYPE fangyi_db_writes_total counter\n";
   out += fmt::format("fangyi_db_writes_total {}\n", db.writes);
+  out += "# HELP fangyi_db_wal_rewinds_total SQLite: checkpoints after which the log restarts.\n";
+  out += "# TYPE fangyi_db_wal_rewinds_total counter\n";
+  out += fmt::format("fangyi_db_wal_rewinds_total {}\n", db.walRewinds);
   return out;
 }
 
