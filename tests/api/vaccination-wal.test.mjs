@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import { DB_KIND, startServer } from './lib/harness.mjs';
 import { PUB, VAX, bookingBody, createSlot, getSlot, vaxWorld } from './lib/vax.mjs';
 
-// Each booking dirties several pages (its row, indexes, SMS and audit rows): 4,000 of them
-// write well over the 4,096 frames after which the writer rewinds the log.
-const BOOKINGS = 4000;
+// Each booking dirties several pages (its row, indexes, SMS and audit rows): 8,000 of them
+// write several times the 16,384 frames after which the writer rewinds the log.
+const BOOKINGS = 8000;
 const CONCURRENCY = 48;
 
 async function rewinds(url) {
