@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "db/database.h"
 #include "db/soci.h"
 
 namespace fy::db {
@@ -112,13 +113,10 @@ std::vector<int64_t> pgInsert(PGconn* conn, const BulkInsert& in) {
 
 std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in) {
   if (in.rows.empty()) return {};
-  // SOCI's backends export no type information: ask for the name, then cast.
-  std::string backend = sql.get_backend_name();
-  if (backend == "sqlite3")
+  // SOCI's backends export no type information: ask for the dialect, then cast.
+  if (dialectOf(sql) == Dialect::Sqlite)
     return sqliteInsert(static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_, in);
-  if (backend == "postgresql")
-    return pgInsert(static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_, in);
-  throw std::logic_error("bulk insert: unsupported database " + backend);
+  return pgInsert(static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_, in);
 }
 
 std::string pgTextArray(const std::vector<std::string>& values) {

@@ -17,6 +17,13 @@ Dialect dialectOf(const std::string& url) {
   throw std::invalid_argument("--db must be sqlite:PATH or postgresql://...");
 }
 
+Dialect dialectOf(soci::session& sql) {
+  std::string name = sql.get_backend_name();
+  if (name == "sqlite3") return Dialect::Sqlite;
+  if (name == "postgresql") return Dialect::Postgres;
+  throw std::logic_error("unsupported database backend " + name);
+}
+
 // libpq accepts URLs, but SOCI's connection-string handling mangles them, so hand it the
 // keyword=value form: postgresql://user:pw@host:port/db?k=v -> "user=.. password=.. host=.."
 std::string pgConnInfo(const std::string& url) {

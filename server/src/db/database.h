@@ -88,6 +88,7 @@ class Database {
 };
 
 Dialect dialectOf(const std::string& url);
+Dialect dialectOf(soci::session& sql);  // of an open session
 
 // Runs `fn` once the writer transaction of the current job has committed (it is dropped when
 // the transaction fails). Outside the writer thread it runs at once. For knowledge kept in

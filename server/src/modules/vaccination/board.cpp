@@ -88,7 +88,7 @@ void SlotBoard::markFull(int64_t slotId, uint64_t g) {
 
 void placesFreed(soci::session& sql, int64_t slotId) {
   SlotBoard* board = activeBoard.load();
-  if (sql.get_backend_name() != "postgresql") {
+  if (db::dialectOf(sql) != db::Dialect::Postgres) {
     if (board) db::afterCommit([board, slotId] { board->bump(slotId); });
     return;
   }
@@ -97,9 +97,9 @@ void placesFreed(soci::session& sql, int64_t slotId) {
   // listeners at once, so by then the other nodes have heard it too, and a client that
   // cancels on one node and books on another finds the place.
   uint64_t n = board ? board->nextNotice() : 0;
-  repo::notifyChannel(sql, kChannel,
-                      std::to_string(slotId) + ":" + std::to_string(::getpid()) + ":" +
-                          std::to_string(n));
+  repo::notifyChannel(
+      sql, kChannel,
+      std::to_string(slotId) + ":" + std::to_string(::getpid()) + ":" + std::to_string(n));
   db::afterCommit([board, slotId, n] {
     if (!board) return;
     board->bump(slotId);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/bulk.h"
+#include "db/database.h"
 #include "db/query.h"
 #include "db/soci.h"
 #include "modules/vaccination/repo.h"
@@ -10,7 +11,7 @@
 namespace fy::vax::repo {
 
 namespace {
-bool isPostgres(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
+bool isPostgres(soci::session& sql) { return db::dialectOf(sql) == db::Dialect::Postgres; }
 
 // "x IN (<the list's strings>)" in each dialect's words, bound as one parameter. PostgreSQL
 // gets an array: its planner walks the index once per element for "= ANY", where a
