@@ -33,6 +33,12 @@ idnum::Date toDate(const std::string& day) {
 
 }  // namespace
 
+const region::Node& gridUnder(const std::optional<region::Node>& g, const std::string& underPath) {
+  if (!g || g->level != region::kGrid || !g->enabled || g->path.rfind(underPath, 0) != 0)
+    throw Problem::invalidField("gridId", "not_in_region", "choose a grid (网格) of this region");
+  return *g;
+}
+
 bool validPhone(idnum::DocType t, const std::string& phone) {
   if (idnum::isValidMobile(phone)) return true;
   if (t == idnum::DocType::ResidentId) return false;
@@ -91,10 +97,7 @@ void afterCancel(soci::session& sql, const Booking& b, bool released) {
 }
 
 region::Node requireGrid(soci::session& sql, int64_t gridId, const std::string& underPath) {
-  auto g = region::find(sql, gridId);
-  if (!g || g->level != region::kGrid || !g->enabled || g->path.rfind(underPath, 0) != 0)
-    throw Problem::invalidField("gridId", "not_in_region", "choose a grid (网格) of this region");
-  return *g;
+  return gridUnder(region::find(sql, gridId), underPath);
 }
 
 void moveGrid(soci::session& sql, Booking& b, const region::Node& grid) {

@@ -1,9 +1,9 @@
 #include "modules/vaccination/engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "app/context.h"
 #include "common/clock.h"
@@ -185,8 +185,8 @@ void Engine::run(soci::session& sql, Batch& batch) {
   const Settings st = loadSettings(sql);
   std::multimap<std::string, std::pair<int64_t, rules::Dose>> doses;
   for (auto& d : repo::activeDosesOf(sql, hashes))
-    doses.emplace(d.idHash, std::pair{d.vaccineId, rules::Dose{d.doseNo, d.vaccinatedAt, true,
-                                                                 d.code, d.day}});
+    doses.emplace(d.idHash, std::pair{d.vaccineId,
+                                      rules::Dose{d.doseNo, d.vaccinatedAt, true, d.code, d.day}});
   std::map<std::string, Pending*> acceptedByKey;
 
   for (auto& pp : batch) {
@@ -218,10 +218,7 @@ void Engine::run(soci::session& sql, Batch& batch) {
           if (auto street = region::find(sql, g.grid->parentId)) g.streetName = street->name;
         git = grids.emplace(in.gridId, std::move(g)).first;
       }
-      const auto& grid = git->second.grid;
-      if (!grid || grid->level != region::kGrid || !grid->enabled ||
-          grid->path.rfind(link->region.path, 0) != 0)
-        throw Problem::invalidField("gridId", "not_in_region", "choose a grid (网格) of this region");
+      const region::Node& grid = gridUnder(git->second.grid, link->region.path);
       if (!validPhone(in.person.docType, in.person.phone))
         throw Problem::invalidField("phone", "invalid_phone", "give a valid mobile number");
       if (slot.locked || now >= slot.endsAt || !s.vaccine || !s.vaccine->enabled || !s.siteOpen)
@@ -244,9 +241,9 @@ void Engine::run(soci::session& sql, Batch& batch) {
                                     std::to_string(e.nextDose) + " of this vaccine");
       }
       if (!e.eligible)
-        throw Problem(422, "not_eligible", "not eligible: " + e.reason,
-                      {{"idNumber", e.reason,
-                        e.earliestDay ? "earliest date " + *e.earliestDay : e.reason}});
+        throw Problem(
+            422, "not_eligible", "not eligible: " + e.reason,
+            {{"idNumber", e.reason, e.earliestDay ? "earliest date " + *e.earliestDay : e.reason}});
       if (in.doseNo != e.nextDose)
         throw Problem(422, "not_eligible",
                       "the next dose for this person is " + std::to_string(e.nextDose),
@@ -259,9 +256,9 @@ void Engine::run(soci::session& sql, Batch& batch) {
       b.siteId = slot.siteId;
       b.vaccineId = v.id;
       b.doseNo = in.doseNo;
-      b.streetId = grid->parentId;
-      b.gridId = grid->id;
-      b.regionPath = grid->path;
+      b.streetId = grid.parentId;
+      b.gridId = grid.id;
+      b.regionPath = grid.path;
       b.day = slot.day;
       b.startMin = slot.startMin;
       b.endMin = slot.endMin;
@@ -276,13 +273,13 @@ void Engine::run(soci::session& sql, Batch& batch) {
       b.siteName = slot.siteName;
       b.siteAddress = slot.siteAddress;
       b.streetName = git->second.streetName;
-      b.gridName = grid->name;
+      b.gridName = grid.name;
       b.remark = slot.remark;
       s.left--;
       p.accepted = true;
       // The same person twice in one batch meets this booking, as a second request would.
-      doses.emplace(b.idHash, std::pair{v.id, rules::Dose{b.doseNo, std::nullopt, true, b.code,
-                                                           b.day}});
+      doses.emplace(b.idHash,
+                    std::pair{v.id, rules::Dose{b.doseNo, std::nullopt, true, b.code, b.day}});
       if (b.idemKey) acceptedByKey[*b.idemKey] = &p;
     } catch (const Problem& e) {
       p.problem = e;
@@ -325,13 +322,14 @@ void Engine::run(soci::session& sql, Batch& batch) {
     if (!b.phoneEnc.empty())
       sms.push_back({b.phoneEnc, b.phoneMask, bookingSmsVars(b), b.regionPath});
     trail.push_back({p.actor,
-                     {"create", "vax_booking", b.id, b.regionPath, "预约 " + b.vaccineName,
-                      nullptr, bookingAuditJson(b)}});
+                     {"create", "vax_booking", b.id, b.regionPath, "预约 " + b.vaccineName, nullptr,
+                      bookingAuditJson(b)}});
   }
   for (auto& [id, s] : slots)
     if (s.taken > 0 && !repo::takePlaces(sql, id, s.taken, now))
       throw std::runtime_error("slot " + std::to_string(id) + " changed under its lock");
-  for (auto& [k, n] : gridDelta) repo::bumpGrid(sql, std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0);
+  for (auto& [k, n] : gridDelta)
+    repo::bumpGrid(sql, std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0);
   for (auto& [k, n] : dayDelta) repo::bumpDay(sql, k.first, k.second, n, 0, 0);
   notify::enqueueAll(sql, "vax_booked", sms);
   audit::recordAll(sql, trail);

@@ -125,6 +125,9 @@ struct BookInput {
 };
 // Citizen bookings go through the Engine (engine.h), which uses these:
 bool validPhone(idnum::DocType t, const std::string& phone);
+// The grid a booking may name: an enabled grid (网格) under `underPath`, else 422 gridId.
+const region::Node& gridUnder(const std::optional<region::Node>& grid,
+                              const std::string& underPath);
 // What the audit trail keeps of a booking: never the ID number or phone in clear.
 json bookingAuditJson(const Booking& b);
 std::map<std::string, std::string> bookingSmsVars(const Booking& b);
