@@ -70,12 +70,8 @@ done
 
 # ---- build (if needed: ninja does nothing when the binary is current)
 if [ -z "${FANGYI_BIN:-}" ] && [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  if [ ! -f build/CMakeCache.txt ]; then
-    say "configuring build/ (RelWithDebInfo, Ninja)"
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >&2
-  fi
-  say "cmake --build build --target fangyi"
-  cmake --build build --target fangyi >&2
+  say "scripts/build.sh server"
+  bash scripts/build.sh server >&2
 fi
 [ -x "$BIN" ] || { say "server binary not found: $BIN"; exit 2; }
 
