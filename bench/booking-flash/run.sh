@@ -9,8 +9,8 @@
 #                                   [--baseline-seconds 10] [--max-seconds 600] [--grace-ms 50]
 #
 # Environment (all optional):
-#   FANGYI_BIN        server binary (default build/server/fangyi, built first with cmake --build)
-#   BENCH_NO_BUILD=1  do not run cmake --build (use the binary as it is)
+#   FANGYI_BIN        server binary (default build/server/fangyi, built first by scripts/build.sh server)
+#   BENCH_NO_BUILD=1  do not build (use the binary as it is)
 #   BENCH_KEEP=1      keep the temporary directory (databases, server logs, wrk results)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

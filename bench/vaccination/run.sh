@@ -5,8 +5,8 @@
 #   bash bench/vaccination/run.sh
 #
 # Environment (all optional):
-#   FANGYI_BIN        server binary (default build/server/fangyi, built first with cmake --build)
-#   BENCH_NO_BUILD=1  do not run cmake --build (use the binary as it is)
+#   FANGYI_BIN        server binary (default build/server/fangyi, built first by scripts/build.sh server)
+#   BENCH_NO_BUILD=1  do not build (use the binary as it is)
 #   BENCH_KEEP=1      keep the temporary data directory (SQLite file, server log) afterwards
 #   BENCH_ROWS, BENCH_FILES, BENCH_N   shrink the run (see bench.mjs); defaults 100000, 10, 200
 set -euo pipefail
