@@ -10,6 +10,7 @@ struct Options {
   std::string webDir;
   size_t ioThreads = 2;
   int readers = 2;
+  int writers = 2;  // PostgreSQL only
   bool trustProxy = false;
   bool testMode = false;
   bool noSmsDispatch = false;

@@ -24,17 +24,24 @@ int main(int argc, char** argv) {
   serve->add_option("--web-dir", opt.webDir, "built web app (web/dist)")->envname("FANGYI_WEB_DIR");
   serve->add_option("--io-threads", opt.ioThreads, "HTTP I/O threads");
   serve->add_option("--db-readers", opt.readers, "read connections");
+  serve
+      ->add_option("--db-writers", opt.writers,
+                   "PostgreSQL: write connections; bookings are written on all of them at once")
+      ->check(CLI::Range(1, 16))
+      ->envname("FANGYI_DB_WRITERS");
   serve->add_flag("--trust-proxy", opt.trustProxy, "client address from X-Forwarded-For");
   serve->add_flag("--test-mode", opt.testMode,
                   "TESTS ONLY: captcha answer 'test' accepted, clock can be shifted");
   serve->add_flag("--no-sms-dispatch", opt.noSmsDispatch, "do not run the SMS outbox sender here");
   serve->add_flag("--no-jobs", opt.noJobs,
                   "do not run automatic release and reminders here (another node does)");
-  serve->add_option("--rate-ip", opt.rateIp,
-                    "public booking/lookup requests a minute per client address (0 = no limit)")
+  serve
+      ->add_option("--rate-ip", opt.rateIp,
+                   "public booking/lookup requests a minute per client address (0 = no limit)")
       ->envname("FANGYI_RATE_IP");
-  serve->add_option("--rate-id", opt.rateId,
-                    "public booking/lookup requests a minute per ID number (0 = no limit)")
+  serve
+      ->add_option("--rate-id", opt.rateId,
+                   "public booking/lookup requests a minute per ID number (0 = no limit)")
       ->envname("FANGYI_RATE_ID");
   serve->add_option("--public-url", opt.publicUrl, "base URL of public links and QR codes")
       ->envname("FANGYI_PUBLIC_URL");

@@ -53,59 +53,109 @@ std::vector<int64_t> sqliteInsert(sqlite3* db, const BulkInsert& in) {
   return ids;
 }
 
+PGresult* pgCheck(PGresult* res, ExecStatusType want, const std::string& what) {
+  if (PQresultStatus(res) == want) return res;
+  std::string msg = what + ": " + PQresultErrorMessage(res);
+  PQclear(res);
+  throw soci::soci_error(msg);
+}
+
+using PgResult = std::unique_ptr<PGresult, void (*)(PGresult*)>;
+
+// The statement for this table and column list, prepared once per connection. Each column
+// is bound as one array, so the text does not grow with the rows: PostgreSQL parses and plans
+// it once instead of once per batch (a 128-row VALUES list cost more to plan than to insert).
+const std::string& pgPrepared(PGconn* conn, const BulkInsert& in) {
+  // Keyed by the server process too: a reconnect may reuse the PGconn's address.
+  static thread_local std::unordered_map<std::string, std::string> prepared;
+  const std::string key = std::to_string(PQbackendPID(conn)) + "|" +
+                          std::to_string(reinterpret_cast<uintptr_t>(conn)) + "|" + in.table + "|" +
+                          columnList(in) + (in.skipConflicts ? "|" + in.keyColumn : "");
+  if (auto it = prepared.find(key); it != prepared.end()) return it->second;
+
+  const char* table = in.table.c_str();
+  PgResult types(
+      pgCheck(PQexecParams(conn,
+                           "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                           "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+                           1, nullptr, &table, nullptr, nullptr, 0),
+              PGRES_TUPLES_OK, "bulk insert: columns of " + in.table),
+      PQclear);
+  std::unordered_map<std::string, std::string> typeOf;
+  for (int i = 0; i < PQntuples(types.get()); ++i)
+    typeOf.emplace(PQgetvalue(types.get(), i, 0), PQgetvalue(types.get(), i, 1));
+  std::string text = "INSERT INTO " + in.table + " (" + columnList(in) + ") SELECT * FROM unnest(";
+  for (size_t c = 0; c < in.columns.size(); ++c) {
+    auto t = typeOf.find(in.columns[c]);
+    if (t == typeOf.end())
+      throw std::logic_error("bulk insert: no column " + in.columns[c] + " in " + in.table);
+    text += (c ? ", $" : "$") + std::to_string(c + 1) + "::" + t->second + "[]";
+  }
+  text += in.skipConflicts ? ") ON CONFLICT DO NOTHING RETURNING id, " + in.keyColumn
+                           : ") RETURNING id";
+  std::string name = "fy_bulk_" + std::to_string(prepared.size());
+  PgResult(pgCheck(PQprepare(conn, name.c_str(), text.c_str(), static_cast<int>(in.columns.size()),
+                             nullptr),
+                   PGRES_COMMAND_OK, "bulk insert: prepare for " + in.table),
+           PQclear);
+  return prepared.emplace(key, std::move(name)).first->second;
+}
+
+// An element of a PostgreSQL array literal: quoted, with quotes and backslashes escaped.
+void appendQuoted(std::string& out, const std::string& s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+// One column of the rows as a PostgreSQL array literal.
+std::string pgArray(const BulkInsert& in, size_t col) {
+  std::string out = "{";
+  for (const auto& row : in.rows) {
+    if (out.size() > 1) out += ',';
+    const Value& v = row[col];
+    if (auto* n = std::get_if<int64_t>(&v)) {
+      out += std::to_string(*n);
+    } else if (auto* s = std::get_if<std::string>(&v)) {
+      appendQuoted(out, *s);
+    } else {
+      out += "NULL";
+    }
+  }
+  return out + "}";
+}
+
 std::vector<int64_t> pgInsert(PGconn* conn, const BulkInsert& in) {
   const size_t cols = in.columns.size();
-  // PostgreSQL takes at most 65535 parameters per statement.
-  const size_t perChunk = std::max<size_t>(1, 60000 / cols);
-  std::vector<int64_t> ids(in.rows.size(), 0);
   int keyIdx = -1;
   for (size_t i = 0; i < cols; ++i)
     if (in.columns[i] == in.keyColumn) keyIdx = static_cast<int>(i);
   if (in.skipConflicts && keyIdx < 0) throw std::logic_error("bulk insert: keyColumn not listed");
-  for (size_t start = 0; start < in.rows.size(); start += perChunk) {
-    size_t end = std::min(in.rows.size(), start + perChunk);
-    std::string text = "INSERT INTO " + in.table + " (" + columnList(in) + ") VALUES ";
-    std::vector<std::string> ints;  // text form of integers, kept alive for the call
-    ints.reserve((end - start) * cols);
-    std::vector<const char*> values;
-    values.reserve((end - start) * cols);
-    int p = 0;
-    for (size_t r = start; r < end; ++r) {
-      text += r == start ? "(" : ", (";
-      for (size_t c = 0; c < cols; ++c) {
-        text += (c ? ", $" : "$") + std::to_string(++p);
-        const Value& v = in.rows[r][c];
-        if (auto* s = std::get_if<std::string>(&v))
-          values.push_back(s->c_str());
-        else if (auto* n = std::get_if<int64_t>(&v)) {
-          ints.push_back(std::to_string(*n));
-          values.push_back(ints.back().c_str());
-        } else
-          values.push_back(nullptr);
-      }
-      text += ")";
-    }
-    text += in.skipConflicts ? " ON CONFLICT DO NOTHING RETURNING id, " + in.keyColumn
-                             : " RETURNING id";
-    PGresult* res =
-        PQexecParams(conn, text.c_str(), p, nullptr, values.data(), nullptr, nullptr, 0);
-    std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-      throw soci::soci_error(std::string("bulk insert into ") + in.table + ": " +
-                             PQresultErrorMessage(res));
-    int n = PQntuples(res);
-    if (!in.skipConflicts) {
-      // RETURNING follows VALUES order for a plain multi-row INSERT.
-      for (int i = 0; i < n; ++i) ids[start + i] = std::stoll(PQgetvalue(res, i, 0));
-      continue;
-    }
-    std::unordered_map<std::string, int64_t> byKey;
-    for (int i = 0; i < n; ++i)
-      byKey.emplace(PQgetvalue(res, i, 1), std::stoll(PQgetvalue(res, i, 0)));
-    for (size_t r = start; r < end; ++r)
-      if (auto it = byKey.find(std::get<std::string>(in.rows[r][keyIdx])); it != byKey.end())
-        ids[r] = it->second;
+  const std::string& name = pgPrepared(conn, in);
+  std::vector<std::string> arrays;
+  arrays.reserve(cols);
+  std::vector<const char*> values;
+  for (size_t c = 0; c < cols; ++c) values.push_back(arrays.emplace_back(pgArray(in, c)).c_str());
+  PgResult res(pgCheck(PQexecPrepared(conn, name.c_str(), static_cast<int>(cols), values.data(),
+                                      nullptr, nullptr, 0),
+                       PGRES_TUPLES_OK, "bulk insert into " + in.table),
+               PQclear);
+  std::vector<int64_t> ids(in.rows.size(), 0);
+  const int n = PQntuples(res.get());
+  if (!in.skipConflicts) {
+    // RETURNING follows the order of the rows inserted, which is unnest's order.
+    for (int i = 0; i < n; ++i) ids[i] = std::stoll(PQgetvalue(res.get(), i, 0));
+    return ids;
   }
+  std::unordered_map<std::string, int64_t> byKey;
+  for (int i = 0; i < n; ++i)
+    byKey.emplace(PQgetvalue(res.get(), i, 1), std::stoll(PQgetvalue(res.get(), i, 0)));
+  for (size_t r = 0; r < in.rows.size(); ++r)
+    if (auto it = byKey.find(std::get<std::string>(in.rows[r][keyIdx])); it != byKey.end())
+      ids[r] = it->second;
   return ids;
 }
 
@@ -122,12 +172,8 @@ std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in) {
 std::string pgTextArray(const std::vector<std::string>& values) {
   std::string out = "{";
   for (const auto& v : values) {
-    out += out.size() > 1 ? ",\"" : "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+    if (out.size() > 1) out += ',';
+    appendQuoted(out, v);
   }
   return out + "}";
 }

@@ -100,7 +100,7 @@ std::unique_ptr<soci::session> Database::connect() const {
 }
 
 void Database::start() {
-  writer_ = std::thread([this] { writerLoop(); });
+  for (int i = 0; i < writers(); ++i) writers_.emplace_back([this, i] { writerLoop(i); });
   if (dialect_ == Dialect::Sqlite) checkpointer_ = std::thread([this] { checkpointLoop(); });
   for (int i = 0; i < cfg_.readers; ++i) readers_.emplace_back([this, i] { readerLoop(i); });
 }
@@ -109,7 +109,8 @@ void Database::stop() {
   if (stopping_.exchange(true)) return;
   wcv_.notify_all();
   rcv_.notify_all();
-  if (writer_.joinable()) writer_.join();
+  for (auto& t : writers_)
+    if (t.joinable()) t.join();
   if (checkpointer_.joinable()) checkpointer_.join();
   for (auto& t : readers_)
     if (t.joinable()) t.join();
@@ -120,7 +121,19 @@ void Database::write(WriteJob job) {
     std::lock_guard lk(wmu_);
     wq_.push_back(std::move(job));
   }
+  wcv_.notify_all();  // writer 0 may be the only one that takes it
+}
+
+void Database::writeParallel(WriteJob job) {
+  {
+    std::lock_guard lk(wmu_);
+    pq_.push_back(std::move(job));
+  }
   wcv_.notify_one();
+}
+
+int Database::writers() const {
+  return dialect_ == Dialect::Sqlite ? 1 : std::max(1, cfg_.writers);
 }
 
 void Database::read(std::function<void(soci::session&)> job) {
@@ -135,7 +148,7 @@ Stats Database::stats() const {
   Stats s;
   {
     std::lock_guard lk(wmu_);
-    s.writeQueue = static_cast<int64_t>(wq_.size());
+    s.writeQueue = static_cast<int64_t>(wq_.size() + pq_.size());
   }
   {
     std::lock_guard lk(rmu_);
@@ -164,7 +177,7 @@ static std::unique_ptr<soci::session> connectRetrying(const Database& db,
   }
 }
 
-void Database::writerLoop() {
+void Database::writerLoop(int idx) {
   std::unique_ptr<soci::session> sql;
   std::vector<WriteJob> batch;
   std::vector<std::exception_ptr> errors;
@@ -173,12 +186,14 @@ void Database::writerLoop() {
   for (;;) {
     {
       std::unique_lock lk(wmu_);
-      wcv_.wait(lk, [&] { return stopping_.load() || !wq_.empty(); });
-      if (wq_.empty() && stopping_.load()) return;
-      while (!wq_.empty() && static_cast<int>(batch.size()) < cfg_.maxBatch) {
-        batch.push_back(std::move(wq_.front()));
-        wq_.pop_front();
-      }
+      auto& mine = idx == 0 ? wq_ : pq_;
+      wcv_.wait(lk, [&] { return stopping_.load() || !mine.empty() || !pq_.empty(); });
+      if (mine.empty() && pq_.empty() && stopping_.load()) return;
+      for (auto* q : {&mine, &pq_})
+        while (!q->empty() && static_cast<int>(batch.size()) < cfg_.maxBatch) {
+          batch.push_back(std::move(q->front()));
+          q->pop_front();
+        }
     }
     errors.assign(batch.size(), nullptr);
     std::exception_ptr batchError;
@@ -197,11 +212,13 @@ void Database::writerLoop() {
       *sql << (dialect_ == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       for (size_t i = 0; i < batch.size(); ++i) {
         *sql << "SAVEPOINT fy_job";
+        const size_t hooks = committed.size();
         try {
           batch[i].run(*sql);
           *sql << "RELEASE SAVEPOINT fy_job";
         } catch (...) {
           errors[i] = std::current_exception();
+          committed.resize(hooks);  // what the job undid must not be announced
           *sql << "ROLLBACK TO SAVEPOINT fy_job";
           *sql << "RELEASE SAVEPOINT fy_job";
         }

@@ -22,6 +22,9 @@ struct Config {
   std::string url;  // "sqlite:/path/file.db" or "postgresql://..."
   int readers = 2;
   int maxBatch = 512;
+  // PostgreSQL: writer connections. Writer 0 runs every job; the others run only parallel
+  // jobs (writeParallel), whose code is safe beside another node's. SQLite has one writer.
+  int writers = 2;
 };
 
 struct Stats {
@@ -54,6 +57,10 @@ class Database {
   void stop();   // drains the queues, then joins
 
   void write(WriteJob job);
+  // For jobs that stay correct while another transaction runs the same job, as they must
+  // when two nodes share PostgreSQL (the booking engine): any writer may take them.
+  void writeParallel(WriteJob job);
+  int writers() const;  // how many transactions writeParallel jobs may run in at once
   void read(std::function<void(soci::session&)> job);
 
   // For CLI commands and start-up work: runs on the caller's thread with its own session.
@@ -62,7 +69,7 @@ class Database {
   Stats stats() const;
 
  private:
-  void writerLoop();
+  void writerLoop(int idx);
   void readerLoop(int idx);
   void checkpointLoop();
   void rewindWal(soci::session& sql);
@@ -73,8 +80,9 @@ class Database {
 
   mutable std::mutex wmu_;
   std::condition_variable wcv_;
-  std::deque<WriteJob> wq_;
-  std::thread writer_;
+  std::deque<WriteJob> wq_;  // writer 0 only
+  std::deque<WriteJob> pq_;  // any writer
+  std::vector<std::thread> writers_;
   std::thread checkpointer_;
 
   mutable std::mutex rmu_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -28,6 +29,15 @@ struct Engine::Pending {
   std::optional<Booking> prior;  // an earlier booking with the same Idempotency-Key
   Pending* sameAs = nullptr;     // the same key twice in one batch
   bool accepted = false;
+  int failures = 0;  // batches of it undone by an error other than places taken meanwhile
+
+  void reset() {
+    problem.reset();
+    prior.reset();
+    sameAs = nullptr;
+    accepted = false;
+    b.id = 0;
+  }
 };
 
 namespace {
@@ -36,10 +46,30 @@ struct SlotState {
   std::optional<Slot> slot;
   std::optional<Vaccine> vaccine;
   bool siteOpen = false;
-  uint64_t generation = 0;  // read under the lock, before the slot
+  uint64_t generation = 0;  // read before the slot: a place freed after it bumps it
   int left = 0;
   int taken = 0;
 };
+
+// The places a batch counted on were taken, or the slot locked, by a transaction beside it.
+struct PlacesTaken : std::runtime_error {
+  PlacesTaken() : std::runtime_error("places taken meanwhile") {}
+};
+
+// What a failed batch's error may say in the log: the text before the values that SOCI appends
+// (" with :…") and before PostgreSQL's DETAIL, which may quote a row. Both may be personal data.
+std::string loggable(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const Problem&) {
+    return {};
+  } catch (const std::exception& x) {
+    std::string what = x.what();
+    return what.substr(0, std::min(what.find(" with :"), what.find("DETAIL")));
+  } catch (...) {
+    return "unknown error";
+  }
+}
 
 struct GridState {
   std::optional<region::Node> grid;
@@ -49,7 +79,7 @@ struct GridState {
 }  // namespace
 
 Engine::Engine(db::Database& db, AppContext& app, const std::string& dbUrl)
-    : db_(db), app_(app), board_(db, dbUrl) {}
+    : db_(db), app_(app), board_(db, dbUrl), workers_(db.writers()) {}
 
 Engine::~Engine() { stop(); }
 
@@ -116,52 +146,82 @@ void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
   {
     std::lock_guard lk(mu_);
     queue_.push_back(std::move(p));
-    if (scheduled_) return;  // the batch being written picks it up next
-    scheduled_ = true;
+    if (running_ >= workers_) return;  // a batch being written picks it up next
+    running_++;
   }
   schedule();
 }
 
-// One writer job at a time: while it commits (fsync), new bookings gather for the next.
+// Up to workers_ batches at a time: one on SQLite, whose writer is alone, and one per writer
+// connection on PostgreSQL. While a batch commits (fsync), new bookings gather for the next.
 void Engine::schedule() {
   auto batch = std::make_shared<Batch>();
-  db_.write({[this, batch](soci::session& sql) {
-               {
-                 std::lock_guard lk(mu_);
-                 while (!queue_.empty() && batch->size() < kMaxBatch) {
-                   batch->push_back(std::move(queue_.front()));
-                   queue_.pop_front();
-                 }
-               }
-               run(sql, *batch);
-             },
-             [this, batch](std::exception_ptr e) {
-               bool more;
-               {
-                 std::lock_guard lk(mu_);
-                 more = !queue_.empty();
-                 scheduled_ = more;
-               }
-               if (more) schedule();
-               // Answers are built off the writer thread: it goes on with the next batch.
-               {
-                 std::lock_guard lk(mu_);
-                 answers_.push_back({batch, e});
-               }
-               answerCv_.notify_one();
-             }});
+  db_.writeParallel({[this, batch](soci::session& sql) {
+                       {
+                         std::lock_guard lk(mu_);
+                         while (!queue_.empty() && batch->size() < kMaxBatch) {
+                           batch->push_back(std::move(queue_.front()));
+                           queue_.pop_front();
+                         }
+                       }
+                       run(sql, *batch);
+                     },
+                     [this, batch](std::exception_ptr e) { finish(batch, e); }});
+}
+
+void Engine::finish(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
+  // A batch undone runs again, first in line: at once if another transaction took its places
+  // (that one made progress), and twice more for any other error, e.g. PostgreSQL breaking a
+  // lock cycle with another node. A database that stays down gets its 503 then.
+  bool again = false;
+  if (e) {
+    bool taken = false;
+    try {
+      std::rethrow_exception(e);
+    } catch (const PlacesTaken&) {
+      taken = true;
+    } catch (...) {
+    }
+    again = true;
+    for (auto& p : *batch)
+      if (!taken && ++p->failures > 2) again = false;
+  }
+  bool more;
+  {
+    std::lock_guard lk(mu_);
+    if (again)
+      for (auto it = batch->rbegin(); it != batch->rend(); ++it) {
+        (*it)->reset();
+        queue_.push_front(std::move(*it));
+      }
+    more = !queue_.empty();
+    if (!more) running_--;
+  }
+  if (more) schedule();
+  if (again) {
+    spdlog::info("booking batch of {} runs again ({})", batch->size(), loggable(e));
+    return;
+  }
+  // Answers are built off the writer thread: it goes on with the next batch.
+  {
+    std::lock_guard lk(mu_);
+    answers_.push_back({batch, e});
+  }
+  answerCv_.notify_one();
 }
 
 void Engine::run(soci::session& sql, Batch& batch) {
   const int64_t now = Clock::nowMs();
 
-  // Slots in id order, so that nodes sharing PostgreSQL lock them in one order. Everything
-  // else is read after the locks: a competitor for the same places has committed by then.
+  // Places are counted from a plain read and claimed last, by the conditional UPDATE that keeps
+  // the quota; if another transaction (PostgreSQL: this node's other writer, or another node)
+  // took them meanwhile, the batch is undone and runs again. On SQLite the writer is alone and
+  // the read is exact. Locks come in one order, so no two transactions wait on each other in a
+  // cycle: new bookings by person (unique keys), then slots by id, then grid and day rows.
   std::map<int64_t, SlotState> slots;
   for (auto& p : batch) slots[p->in.slotId];
   for (auto& [id, s] : slots) {
     s.generation = board_.generation(id);
-    repo::lockSlot(sql, id);
     s.slot = repo::slot(sql, id);
     if (!s.slot) continue;
     s.vaccine = repo::vaccine(sql, s.slot->vaccineId);
@@ -169,12 +229,18 @@ void Engine::run(soci::session& sql, Batch& batch) {
     s.siteOpen = site && site->enabled;
     s.left = std::max(0, s.slot->quota - s.slot->booked);
   }
-  // Retries of a request that already booked answer with that booking.
   std::vector<std::string> keys, hashes;
   for (auto& p : batch) {
     if (p->b.idemKey) keys.push_back(*p->b.idemKey);
     hashes.push_back(p->b.idHash);
   }
+  // History before keys: without a lock the two reads may straddle another transaction's
+  // commit, and its booking must then look like this retry's, never like a second one.
+  std::multimap<std::string, std::pair<int64_t, rules::Dose>> doses;
+  for (auto& d : repo::activeDosesOf(sql, hashes))
+    doses.emplace(d.idHash, std::pair{d.vaccineId,
+                                      rules::Dose{d.doseNo, d.vaccinatedAt, true, d.code, d.day}});
+  // Retries of a request that already booked answer with that booking.
   auto priorIds = repo::bookingIdsByIdem(sql, keys);
   for (auto& p : batch)
     if (p->b.idemKey)
@@ -183,10 +249,6 @@ void Engine::run(soci::session& sql, Batch& batch) {
   std::map<std::string, std::optional<Link>> links;
   std::map<int64_t, GridState> grids;
   const Settings st = loadSettings(sql);
-  std::multimap<std::string, std::pair<int64_t, rules::Dose>> doses;
-  for (auto& d : repo::activeDosesOf(sql, hashes))
-    doses.emplace(d.idHash, std::pair{d.vaccineId,
-                                      rules::Dose{d.doseNo, d.vaccinatedAt, true, d.code, d.day}});
   std::map<std::string, Pending*> acceptedByKey;
 
   for (auto& pp : batch) {
@@ -287,12 +349,12 @@ void Engine::run(soci::session& sql, Batch& batch) {
   }
 
   std::vector<Pending*> accepted;
-  std::vector<const Booking*> rows;
   for (auto& p : batch)
-    if (p->accepted) {
-      accepted.push_back(p.get());
-      rows.push_back(&p->b);
-    }
+    if (p->accepted) accepted.push_back(p.get());
+  std::sort(accepted.begin(), accepted.end(),
+            [](const Pending* x, const Pending* y) { return x->b.idHash < y->b.idHash; });
+  std::vector<const Booking*> rows;
+  for (Pending* p : accepted) rows.push_back(&p->b);
   auto ids = repo::insertBookings(sql, rows);
   std::map<std::tuple<int64_t, int64_t, int>, int> gridDelta;
   std::map<std::pair<int64_t, std::string>, int> dayDelta;
@@ -326,8 +388,7 @@ void Engine::run(soci::session& sql, Batch& batch) {
                       bookingAuditJson(b)}});
   }
   for (auto& [id, s] : slots)
-    if (s.taken > 0 && !repo::takePlaces(sql, id, s.taken, now))
-      throw std::runtime_error("slot " + std::to_string(id) + " changed under its lock");
+    if (s.taken > 0 && !repo::takePlaces(sql, id, s.taken, now)) throw PlacesTaken();
   for (auto& [k, n] : gridDelta)
     repo::bumpGrid(sql, std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0);
   for (auto& [k, n] : dayDelta) repo::bumpDay(sql, k.first, k.second, n, 0, 0);
@@ -345,15 +406,9 @@ void Engine::run(soci::session& sql, Batch& batch) {
 
 void Engine::answer(Batch& batch, std::exception_ptr error) {
   const int64_t now = Clock::nowMs();
-  if (error) try {
-      std::rethrow_exception(error);
-    } catch (const Problem&) {
-    } catch (const std::exception& e) {
-      std::string what = e.what();
-      // SOCI appends bound values after " with :"; they may be personal data.
-      spdlog::error("booking batch of {} failed: {}", batch.size(),
-                    what.substr(0, what.find(" with :")));
-    }
+  if (error)
+    if (auto why = loggable(error); !why.empty())
+      spdlog::error("booking batch of {} failed: {}", batch.size(), why);
   for (auto& pp : batch) {
     // The same key twice in one batch gets the first request's answer.
     Pending* p = pp->sameAs ? pp->sameAs : pp.get();

@@ -1,14 +1,14 @@
 #pragma once
 // The flash-crowd booking executor (DESIGN: group commit, SPEC V6). A request is parsed,
 // checked and sealed on its I/O thread; the writer then takes every booking waiting and runs
-// them in one transaction: per slot one locked read and one conditional UPDATE, the bookings,
+// them in one transaction: per slot one read and one conditional UPDATE, the bookings,
 // their SMS and audit rows in a few multi-row statements; it commits once and answers each.
 // A slot known to be full is answered from memory (board.h).
 #include <condition_variable>
 #include <deque>
-#include <thread>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "http/api.h"
@@ -36,6 +36,7 @@ class Engine {
   using Batch = std::vector<std::unique_ptr<Pending>>;
   void schedule();
   void run(soci::session& sql, Batch& batch);
+  void finish(const std::shared_ptr<Batch>& batch, std::exception_ptr e);
   void answer(Batch& batch, std::exception_ptr error);
   void answerLoop();
 
@@ -44,7 +45,8 @@ class Engine {
   SlotBoard board_;
   std::mutex mu_;
   std::deque<std::unique_ptr<Pending>> queue_;
-  bool scheduled_ = false;
+  const int workers_;  // batches written at once
+  int running_ = 0;
   std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
   std::condition_variable answerCv_;
   bool stopping_ = false;

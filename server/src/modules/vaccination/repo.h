@@ -100,8 +100,6 @@ SlotTotals openTotals(soci::session& sql, const std::string& path, int64_t now);
 // --- flash-crowd batches (engine.cpp)
 // PostgreSQL: NOTIFY in the current transaction (delivered at commit). SQLite: nothing.
 void notifyChannel(soci::session& sql, const char* channel, const std::string& payload);
-// PostgreSQL: locks the slot row for the batch; SQLite's BEGIN IMMEDIATE already holds the file.
-void lockSlot(soci::session& sql, int64_t id);
 std::vector<int64_t> fullSlots(soci::session& sql, int64_t now);
 struct ActiveDose {
   std::string idHash;
@@ -118,7 +116,8 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
 // Inserts the bookings; a row a unique index refuses (the same person booked by another node
 // meanwhile) gets id 0 instead of failing the batch.
 std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs);
-// Takes n places at once if they are all there (the batch counted them under the lock).
+// Takes n places at once if they are all there and the slot is not locked (锁定); false if
+// another transaction took them or locked it since the batch read the slot.
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now);
 
 // --- bookings

@@ -32,12 +32,6 @@ void notifyChannel(soci::session& sql, const char* channel, const std::string& p
   sql << "SELECT pg_notify(:c, :p)", soci::use(ch), soci::use(payload);
 }
 
-void lockSlot(soci::session& sql, int64_t id) {
-  if (!isPostgres(sql)) return;
-  long long i = id, got = 0;
-  sql << "SELECT id FROM vax_slot WHERE id = :id FOR UPDATE", soci::use(i), soci::into(got);
-}
-
 std::vector<int64_t> fullSlots(soci::session& sql, int64_t now) {
   long long t = now;
   std::vector<int64_t> out;
@@ -148,7 +142,7 @@ std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const 
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now) {
   long long i = slotId, k = n, t = now;
   soci::statement st = (sql.prepare << "UPDATE vax_slot SET booked = booked + :k, updated_at = :t "
-                                       "WHERE id = :id AND booked + :k2 <= quota",
+                                       "WHERE id = :id AND booked + :k2 <= quota AND locked = 0",
                         soci::use(k), soci::use(t), soci::use(i), soci::use(k));
   st.execute(true);
   return st.get_affected_rows() == 1;
