@@ -4,6 +4,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "db/soci.h"
@@ -15,6 +16,11 @@ Dialect dialectOf(const std::string& url) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
     return Dialect::Postgres;
   throw std::invalid_argument("--db must be sqlite:PATH or postgresql://...");
+}
+
+std::string loggable(const std::exception& e) {
+  std::string what = e.what();
+  return what.substr(0, std::min(what.find(" with :"), what.find("DETAIL")));
 }
 
 Dialect dialectOf(soci::session& sql) {

@@ -37,9 +37,9 @@ struct Stats {
   int64_t walRewinds = 0;  // SQLite: times the writer restarted the log from its start
 };
 
-// A write job runs on the single writer thread inside a savepoint of a group-committed
-// transaction; `done` is called only after COMMIT (or with the error that undid it), so a
-// client is never told "saved" before the data is durable.
+// A write job runs on a writer thread (writer 0 unless sent by writeParallel) inside a
+// savepoint of a group-committed transaction; `done` is called only after COMMIT (or with
+// the error that undid it), so a client is never told "saved" before the data is durable.
 struct WriteJob {
   std::function<void(soci::session&)> run;
   std::function<void(std::exception_ptr)> done;
@@ -96,6 +96,9 @@ class Database {
 };
 
 Dialect dialectOf(const std::string& url);
+// What a database error may say in a log: the text before the values SOCI appends
+// (" with :…") and before PostgreSQL's DETAIL, which may quote a row. Both may be personal data.
+std::string loggable(const std::exception& e);
 Dialect dialectOf(soci::session& sql);  // of an open session
 
 // Runs `fn` once the writer transaction of the current job has committed (it is dropped when

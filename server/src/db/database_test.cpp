@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <vector>
 
 #include "common/crypto.h"
 #include "db/migrations.h"
@@ -32,9 +34,15 @@ TEST_F(DatabaseTest, AFailedWriteRollsBackAloneWhileItsBatchCommits) {
   }
   db.start();
   std::vector<std::promise<bool>> done(3);
+  std::mutex mu;
+  std::vector<int> announced;  // after-commit hooks that ran
   for (int i = 0; i < 3; ++i) {
-    db.write({[i](soci::session& sql) {
+    db.write({[i, &mu, &announced](soci::session& sql) {
                 sql << "INSERT INTO t (v) VALUES (:v)", soci::use(i);
+                afterCommit([i, &mu, &announced] {
+                  std::lock_guard lk(mu);
+                  announced.push_back(i);
+                });
                 if (i == 1) throw std::runtime_error("refused");
               },
               [&done, i](std::exception_ptr e) { done[i].set_value(e == nullptr); }});
@@ -43,6 +51,7 @@ TEST_F(DatabaseTest, AFailedWriteRollsBackAloneWhileItsBatchCommits) {
   EXPECT_FALSE(done[1].get_future().get());
   EXPECT_TRUE(done[2].get_future().get());
   db.stop();
+  EXPECT_EQ(announced, (std::vector<int>{0, 2}));  // the undone job's hook is dropped with it
   auto s = db.connect();
   int n = 0, sum = 0;
   *s << "SELECT COUNT(*), SUM(v) FROM t", soci::into(n), soci::into(sum);
@@ -62,6 +71,22 @@ TEST_F(DatabaseTest, ParsesBothUrlKinds) {
   EXPECT_EQ(dialectOf("sqlite:/x.db"), Dialect::Sqlite);
   EXPECT_EQ(dialectOf("postgresql://u@h:1/d"), Dialect::Postgres);
   EXPECT_THROW(dialectOf("mysql://x"), std::invalid_argument);
+}
+
+TEST(DatabaseLog, ErrorsLoseBoundValuesAndRowDetails) {
+  std::runtime_error soci(
+      "Cannot execute query. ERROR:  deadlock detected while executing \"INSERT\" with "
+      ":name=\"张三\", :phone=\"13800000000\".");
+  EXPECT_EQ(loggable(soci),
+            "Cannot execute query. ERROR:  deadlock detected while executing "
+            "\"INSERT\"");
+  std::runtime_error pg(
+      "bulk insert into vax_booking: ERROR:  new row violates check constraint\nDETAIL:  Failing "
+      "row contains (1, 张三, 110101199003070000).");
+  EXPECT_EQ(loggable(pg).find("张三"), std::string::npos);
+  EXPECT_EQ(loggable(pg).rfind("bulk insert into vax_booking: ERROR:  new row violates", 0), 0u);
+  std::runtime_error plain("connection lost");
+  EXPECT_EQ(loggable(plain), "connection lost");
 }
 
 }  // namespace fy::db

@@ -198,8 +198,7 @@ struct Server::Impl {
           what.find("duplicate key") != std::string::npos)
         return Response::problem(
             Problem::conflict("duplicate", "a record with the same key exists"), rid);
-      // SOCI appends the bound values after " with :"; they may be personal data.
-      spdlog::error("[{}] database error: {}", rid, what.substr(0, what.find(" with :")));
+      spdlog::error("[{}] database error: {}", rid, db::loggable(ex));
       return Response::problem(
           Problem(503, "database_error", "the database could not complete the request"), rid);
     } catch (const std::exception& ex) {

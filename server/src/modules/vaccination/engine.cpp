@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "app/context.h"
 #include "common/clock.h"
@@ -56,16 +55,14 @@ struct PlacesTaken : std::runtime_error {
   PlacesTaken() : std::runtime_error("places taken meanwhile") {}
 };
 
-// What a failed batch's error may say in the log: the text before the values that SOCI appends
-// (" with :…") and before PostgreSQL's DETAIL, which may quote a row. Both may be personal data.
+// What a failed batch's error may say in the log (nothing for a problem answered as such).
 std::string loggable(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
   } catch (const Problem&) {
     return {};
   } catch (const std::exception& x) {
-    std::string what = x.what();
-    return what.substr(0, std::min(what.find(" with :"), what.find("DETAIL")));
+    return db::loggable(x);
   } catch (...) {
     return "unknown error";
   }
