@@ -27,7 +27,8 @@ struct BulkInsert {
 };
 
 // Inserts every row; returns the new ids in row order (0 = skipped as a conflict).
-// SQLite: one prepared statement stepped per row. PostgreSQL: multi-row INSERTs.
+// SQLite: one prepared statement stepped per row. PostgreSQL: one INSERT … SELECT FROM
+// unnest() with each column bound as an array, prepared once per connection.
 std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in);
 
 // A PostgreSQL array literal of these strings, for binding a list as one parameter.
