@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
 #include <stdexcept>
 
 #include "db/soci.h"
@@ -71,7 +72,18 @@ std::string pgConnInfo(const std::string& url) {
 
 namespace {
 thread_local std::vector<std::function<void()>>* pendingAfterCommit = nullptr;
+
+// Before SQLite's first use. Each connection here belongs to one thread at a time (the
+// threading rule), so SQLite's own per-call mutexes only cost; nothing reads its memory
+// statistics, whose upkeep takes a global mutex on every allocation.
+void configureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
 }
+}  // namespace
 
 void afterCommit(std::function<void()> fn) {
   if (pendingAfterCommit)
@@ -87,6 +99,7 @@ Database::~Database() { stop(); }
 std::unique_ptr<soci::session> Database::connect() const {
   auto s = std::make_unique<soci::session>();
   if (dialect_ == Dialect::Sqlite) {
+    configureSqliteOnce();
     std::string path = cfg_.url.substr(7);
     s->open(soci::sqlite3, "db=" + path + " timeout=10 shared_cache=false");
     *s << "PRAGMA journal_mode=WAL";
@@ -210,26 +223,43 @@ void Database::writerLoop(int idx) {
         // index pages many times; readers stay small.
         // Checkpoints run on their own thread (checkpointLoop), not inside the writer's
         // commits, where they would stall every booking waiting behind them.
+        // Statement journals (the pages a multi-row INSERT must be able to undo) stay in
+        // memory: spilled to a temporary file they cost a write call per page.
         if (dialect_ == Dialect::Sqlite) {
           *sql << "PRAGMA cache_size=-65536";
           *sql << "PRAGMA wal_autocheckpoint=0";
+          *sql << "PRAGMA temp_store=MEMORY";
         }
       }
       *sql << (dialect_ == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-      for (size_t i = 0; i < batch.size(); ++i) {
-        *sql << "SAVEPOINT fy_job";
-        const size_t hooks = committed.size();
+      if (batch.size() == 1) {
+        // A job alone needs no savepoint: if it fails, the whole transaction goes. A
+        // savepoint would copy every page the job touches (SQLite) or open a
+        // subtransaction (PostgreSQL), and a booking batch touches hundreds.
         try {
-          batch[i].run(*sql);
-          *sql << "RELEASE SAVEPOINT fy_job";
+          batch[0].run(*sql);
         } catch (...) {
-          errors[i] = std::current_exception();
-          committed.resize(hooks);  // what the job undid must not be announced
-          *sql << "ROLLBACK TO SAVEPOINT fy_job";
-          *sql << "RELEASE SAVEPOINT fy_job";
+          errors[0] = std::current_exception();
+          committed.clear();
+          *sql << "ROLLBACK";
         }
+        if (!errors[0]) *sql << "COMMIT";
+      } else {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          *sql << "SAVEPOINT fy_job";
+          const size_t hooks = committed.size();
+          try {
+            batch[i].run(*sql);
+            *sql << "RELEASE SAVEPOINT fy_job";
+          } catch (...) {
+            errors[i] = std::current_exception();
+            committed.resize(hooks);  // what the job undid must not be announced
+            *sql << "ROLLBACK TO SAVEPOINT fy_job";
+            *sql << "RELEASE SAVEPOINT fy_job";
+          }
+        }
+        *sql << "COMMIT";
       }
-      *sql << "COMMIT";
       if (dialect_ == Dialect::Sqlite) rewindWal(*sql);
       for (auto& fn : committed) {
         try {

@@ -59,6 +59,36 @@ TEST_F(DatabaseTest, AFailedWriteRollsBackAloneWhileItsBatchCommits) {
   EXPECT_EQ(sum, 2);  // rows 0 and 2; row 1 rolled back with its savepoint
 }
 
+TEST_F(DatabaseTest, ALoneFailedWriteLeavesNothingAndTheNextOneCommits) {
+  Database db({url_, 1});
+  {
+    auto s = db.connect();
+    *s << "CREATE TABLE t (v INTEGER)";
+  }
+  db.start();
+  std::vector<int> announced;          // only the writer thread touches it until stop()
+  auto lone = [&](int v, bool fail) {  // each waits for the last: a batch of one job
+    std::promise<bool> done;
+    db.write({[&, v, fail](soci::session& sql) {
+                sql << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
+                afterCommit([&announced, v] { announced.push_back(v); });
+                if (fail) throw std::runtime_error("refused");
+              },
+              [&done](std::exception_ptr e) { done.set_value(e == nullptr); }});
+    return done.get_future().get();
+  };
+  EXPECT_FALSE(lone(1, true));
+  EXPECT_TRUE(lone(2, false));
+  EXPECT_FALSE(lone(3, true));
+  db.stop();
+  EXPECT_EQ(announced, (std::vector<int>{2}));
+  auto s = db.connect();
+  int n = 0, sum = 0;
+  *s << "SELECT COUNT(*), SUM(v) FROM t", soci::into(n), soci::into(sum);
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(sum, 2);
+}
+
 TEST_F(DatabaseTest, MigrationsApplyOnceAndRecordTheVersion) {
   Database db({url_, 0});
   auto s = db.connect();

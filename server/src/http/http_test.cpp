@@ -3,6 +3,7 @@
 #include "db/migrations.h"
 #include "http/api.h"
 #include "http/json_in.h"
+#include "http/json_out.h"
 #include "http/static_files.h"
 
 namespace fy::http {
@@ -35,6 +36,24 @@ TEST(JsonIn, CountsCharactersNotBytesAndTrims) {
   EXPECT_EQ(in.str("name", {.max = 4}), "永红街道");
   in.str("long", {.max = 5});
   EXPECT_FALSE(in.ok());
+}
+
+TEST(JsonOut, WritesWhatTheParserReadsBack) {
+  // Every character a name or remark may bring: quotes, backslashes, controls, CJK.
+  std::string awkward = "王\"小\\明\n\t\x01\x1f/é";
+  JsonOut o;
+  o.str("name", awkward).num("n", -42).num("some", std::optional<int64_t>(7));
+  o.num("none", std::optional<int64_t>()).boolean("yes", true).boolean("no", false).null("z");
+  auto j = nlohmann::json::parse(o.take());
+  EXPECT_EQ(j["name"], awkward);
+  EXPECT_EQ(j["n"], -42);
+  EXPECT_EQ(j["some"], 7);
+  EXPECT_TRUE(j["none"].is_null());
+  EXPECT_EQ(j["yes"], true);
+  EXPECT_EQ(j["no"], false);
+  EXPECT_TRUE(j["z"].is_null());
+  EXPECT_EQ(j.size(), 7u);
+  EXPECT_EQ(o.take(), "{}");  // the writer starts afresh
 }
 
 TEST(StaticFiles, RefusesTraversalAndFallsBackForSpaRoutes) {

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "db/soci.h"
+#include "http/json_out.h"
 #include "modules/audit/service.h"
 #include "modules/notify/service.h"
 #include "modules/vaccination/board.h"
@@ -298,16 +299,36 @@ json adminJson(const Booking& b, int64_t now) {
           {"createdAt", b.createdAt}};
 }
 
-json publicJson(const Booking& b, int64_t now) {
-  json j = adminJson(b, now);
-  for (const char* k : {"id", "slotId", "siteId", "streetId", "releaseAt", "source", "windowFrom",
-                        "windowTo", "admissible"})
-    j.erase(k);
-  j["siteAddress"] = b.siteAddress;
-  j["vaccineNameEn"] = b.vaccineNameEn;
-  j["canCancel"] = b.active() && !b.checkedInAt && !b.vaccinatedAt;
-  return j;
+// The citizen's view, written directly: it answers every booking of a flash crowd.
+std::string publicBody(const Booking& b, int64_t now) {
+  http::JsonOut o;
+  o.str("code", b.code).str("type", b.type).str("name", b.name).str("idType", b.idType);
+  o.str("idMasked", b.idMask).str("phoneMasked", b.phoneMask);
+  if (b.birthDate.empty())
+    o.null("age");
+  else
+    o.num("age", idnum::ageOn(toDate(b.birthDate), toDate(rules::localDay(now))));
+  o.str("sex", b.sex).str("nationality", b.nationality);
+  o.num("vaccineId", b.vaccineId).str("vaccineName", b.vaccineName);
+  o.str("vaccineNameEn", b.vaccineNameEn).num("doses", b.vaccineDoses).num("doseNo", b.doseNo);
+  o.str("date", b.day).str("startTime", rules::hm(b.startMin)).str("endTime", rules::hm(b.endMin));
+  o.str("siteName", b.siteName).str("siteAddress", b.siteAddress);
+  o.str("streetName", b.streetName).num("gridId", b.gridId).str("gridName", b.gridName);
+  o.str("remark", b.remark).str("status", b.status);
+  if (b.cancelBy)
+    o.str("cancelBy", *b.cancelBy);
+  else
+    o.null("cancelBy");
+  o.str("cancelReason", b.cancelReason);
+  o.boolean("checkedIn", b.checkedInAt.has_value()).num("checkedInAt", b.checkedInAt);
+  o.boolean("vaccinated", b.vaccinatedAt.has_value()).num("vaccinatedAt", b.vaccinatedAt);
+  o.str("lotNo", b.lotNo).str("vaccinator", b.vaccinator).str("proxyName", b.proxyName);
+  o.boolean("canCancel", b.active() && !b.checkedInAt && !b.vaccinatedAt);
+  o.num("createdAt", b.createdAt);
+  return o.take();
 }
+
+json publicJson(const Booking& b, int64_t now) { return json::parse(publicBody(b, now)); }
 
 // ------------------------------------------------------------------ citizen
 

@@ -422,10 +422,9 @@ void Engine::answer(Batch& batch, std::exception_ptr error) {
       }
     } else if (p->problem) {
       r = http::Response::problem(*p->problem, p->actor.requestId);
-    } else if (p->prior) {
-      r = http::Response::created(publicJson(*p->prior, now));
     } else {
-      r = http::Response::created(publicJson(p->b, now));
+      r.status = 201;
+      r.body = publicBody(p->prior ? *p->prior : p->b, now);
     }
     pp->reply(std::move(r));
   }

@@ -111,6 +111,7 @@ bool remindDue(soci::session& sql, AppContext& app, int64_t id);
 
 json adminJson(const Booking& b, int64_t now);
 json publicJson(const Booking& b, int64_t now);
+std::string publicBody(const Booking& b, int64_t now);  // publicJson, serialized
 
 struct BookInput {
   std::string token;

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "modules/vaccination/internal.h"
+#include "modules/vaccination/rules.h"
+
+namespace fy::vax {
+namespace {
+
+Booking sample() {
+  Booking b;
+  b.id = 99;
+  b.code = "123456789012";
+  b.type = "personal";
+  b.slotId = 5;
+  b.siteId = 6;
+  b.streetId = 7;
+  b.gridId = 8;
+  b.name = "张\"三";
+  b.idEnc = "secret-id";
+  b.idHash = "hash";
+  b.idMask = "1101**********1234";
+  b.birthDate = "1990-05-01";
+  b.phoneEnc = "secret-phone";
+  b.phoneMask = "138****0000";
+  b.status = "booked";
+  b.day = "2026-11-23";
+  b.startMin = 8 * 60;
+  b.endMin = 9 * 60;
+  b.checkedInAt = 1234;
+  b.source = "online";
+  b.releaseAt = 77;
+  b.createdAt = 1000;
+  return b;
+}
+
+TEST(VaxPublicJson, CitizensSeeTheirBookingButNoInternalKeysOrSecrets) {
+  const int64_t now = *rules::dayStart("2026-11-22");
+  auto j = publicJson(sample(), now);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  const std::set<std::string> expected{
+      "code",        "type",         "name",        "idType",      "idMasked",    "phoneMasked",
+      "age",         "sex",          "nationality", "vaccineId",   "vaccineName", "vaccineNameEn",
+      "doses",       "doseNo",       "date",        "startTime",   "endTime",     "siteName",
+      "siteAddress", "streetName",   "gridId",      "gridName",    "remark",      "status",
+      "cancelBy",    "cancelReason", "checkedIn",   "checkedInAt", "vaccinated",  "vaccinatedAt",
+      "lotNo",       "vaccinator",   "proxyName",   "canCancel",   "createdAt"};
+  EXPECT_EQ(keys, expected);
+  EXPECT_EQ(j["name"], "张\"三");
+  EXPECT_EQ(j["age"], 36);
+  EXPECT_EQ(j["startTime"], "08:00");
+  EXPECT_TRUE(j["cancelBy"].is_null());
+  EXPECT_EQ(j["checkedInAt"], 1234);
+  EXPECT_TRUE(j["vaccinatedAt"].is_null());
+  EXPECT_FALSE(j["canCancel"]);  // checked in already
+  const std::string body = publicBody(sample(), now);
+  for (const char* secret : {"secret-id", "secret-phone", "hash\""})
+    EXPECT_EQ(body.find(secret), std::string::npos) << secret;
+}
+
+}  // namespace
+}  // namespace fy::vax
