@@ -38,8 +38,9 @@ struct Stats {
 };
 
 // A write job runs on a writer thread (writer 0 unless sent by writeParallel) inside a
-// savepoint of a group-committed transaction; `done` is called only after COMMIT (or with
-// the error that undid it), so a client is never told "saved" before the data is durable.
+// savepoint of a group-committed transaction (alone, in the transaction itself); `done` is
+// called only after COMMIT (or with the error that undid it), so a client is never told
+// "saved" before the data is durable.
 struct WriteJob {
   std::function<void(soci::session&)> run;
   std::function<void(std::exception_ptr)> done;
