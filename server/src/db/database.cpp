@@ -232,34 +232,28 @@ void Database::writerLoop(int idx) {
         }
       }
       *sql << (dialect_ == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (batch.size() == 1) {
-        // A job alone needs no savepoint: if it fails, the whole transaction goes. A
-        // savepoint would copy every page the job touches (SQLite) or open a
-        // subtransaction (PostgreSQL), and a booking batch touches hundreds.
+      // A job alone needs no savepoint: if it fails, the whole transaction goes. A savepoint
+      // would copy every page the job touches (SQLite) or open a subtransaction
+      // (PostgreSQL), and a booking batch touches hundreds.
+      const bool alone = batch.size() == 1;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!alone) *sql << "SAVEPOINT fy_job";
+        const size_t hooks = committed.size();
         try {
-          batch[0].run(*sql);
+          batch[i].run(*sql);
+          if (!alone) *sql << "RELEASE SAVEPOINT fy_job";
         } catch (...) {
-          errors[0] = std::current_exception();
-          committed.clear();
-          *sql << "ROLLBACK";
-        }
-        if (!errors[0]) *sql << "COMMIT";
-      } else {
-        for (size_t i = 0; i < batch.size(); ++i) {
-          *sql << "SAVEPOINT fy_job";
-          const size_t hooks = committed.size();
-          try {
-            batch[i].run(*sql);
-            *sql << "RELEASE SAVEPOINT fy_job";
-          } catch (...) {
-            errors[i] = std::current_exception();
-            committed.resize(hooks);  // what the job undid must not be announced
+          errors[i] = std::current_exception();
+          committed.resize(hooks);  // what the job undid must not be announced
+          if (alone) {
+            *sql << "ROLLBACK";
+          } else {
             *sql << "ROLLBACK TO SAVEPOINT fy_job";
             *sql << "RELEASE SAVEPOINT fy_job";
           }
         }
-        *sql << "COMMIT";
       }
+      if (!(alone && errors[0])) *sql << "COMMIT";
       if (dialect_ == Dialect::Sqlite) rewindWal(*sql);
       for (auto& fn : committed) {
         try {
