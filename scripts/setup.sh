@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
   librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
   libsoci-dev libsqlite3-dev sqlite3 libpq-dev
-  libsodium-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
+  libsodium-dev libjemalloc-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libqrencode-dev libpng-dev libxlsxwriter-dev libminizip-dev libexpat1-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql postgresql-contrib

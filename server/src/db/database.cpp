@@ -1,14 +1,21 @@
 #include "db/database.h"
 
+#include <fcntl.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 
 #include "db/soci.h"
+#include "db/wal_vfs.h"
 
 namespace fy::db {
 
@@ -81,6 +88,7 @@ void configureSqliteOnce() {
   std::call_once(once, [] {
     sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    installWalVfs();
   });
 }
 }  // namespace
@@ -120,7 +128,13 @@ std::unique_ptr<soci::session> Database::connect() const {
 
 void Database::start() {
   for (int i = 0; i < writers(); ++i) writers_.emplace_back([this, i] { writerLoop(i); });
-  if (dialect_ == Dialect::Sqlite) checkpointer_ = std::thread([this] { checkpointLoop(); });
+  if (dialect_ == Dialect::Sqlite) {
+    const std::string path = cfg_.url.substr(7);
+    deferSync_ = !path.empty() && path != ":memory:";
+    walPath_ = path + "-wal";
+    if (deferSync_) syncer_ = std::thread([this] { syncLoop(); });
+    checkpointer_ = std::thread([this] { checkpointLoop(); });
+  }
   for (int i = 0; i < cfg_.readers; ++i) readers_.emplace_back([this, i] { readerLoop(i); });
 }
 
@@ -130,6 +144,13 @@ void Database::stop() {
   rcv_.notify_all();
   for (auto& t : writers_)
     if (t.joinable()) t.join();
+  {
+    std::lock_guard lk(smu_);
+    syncStop_ = true;
+  }
+  scv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  if (walFd_ >= 0) ::close(walFd_);
   if (checkpointer_.joinable()) checkpointer_.join();
   for (auto& t : readers_)
     if (t.joinable()) t.join();
@@ -216,6 +237,7 @@ void Database::writerLoop(int idx) {
     }
     errors.assign(batch.size(), nullptr);
     std::exception_ptr batchError;
+    bool wrote = false;
     try {
       if (!sql) {
         sql = connectRetrying(*this, stopping_);
@@ -253,14 +275,14 @@ void Database::writerLoop(int idx) {
           }
         }
       }
-      if (!(alone && errors[0])) *sql << "COMMIT";
-      if (dialect_ == Dialect::Sqlite) rewindWal(*sql);
-      for (auto& fn : committed) {
-        try {
-          fn();
-        } catch (const std::exception& e) {
-          spdlog::error("after-commit hook failed: {}", e.what());
+      if (!(alone && errors[0])) {
+        if (deferSync_) {
+          DeferLogSync later;  // syncLoop syncs the log before anything is announced
+          *sql << "COMMIT";
+        } else {
+          *sql << "COMMIT";
         }
+        wrote = true;
       }
     } catch (...) {
       batchError = std::current_exception();
@@ -270,17 +292,100 @@ void Database::writerLoop(int idx) {
         sql.reset();  // the connection is broken; reconnect for the next batch
       }
     }
-    committed.clear();
-    batches_++;
-    writes_ += static_cast<int64_t>(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
+    // After the transaction, whose jobs it must not fail: they have committed.
+    if (dialect_ == Dialect::Sqlite && sql && !batchError) {
       try {
-        batch[i].done(batchError ? batchError : errors[i]);
+        rewindWal(*sql);
       } catch (const std::exception& e) {
-        spdlog::error("write completion failed: {}", e.what());
+        spdlog::warn("WAL rewind: {}", e.what());
+        sql.reset();
       }
     }
+    batches_++;
+    writes_ += static_cast<int64_t>(batch.size());
+    if (batchError) std::fill(errors.begin(), errors.end(), batchError);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i].committed) continue;
+      try {
+        batch[i].committed(errors[i]);
+      } catch (const std::exception& e) {
+        spdlog::error("write follow-up failed: {}", e.what());
+      }
+    }
+    Settled done{std::move(batch), std::move(errors), {}, wrote};
+    if (wrote) done.hooks = std::move(committed);
+    committed.clear();
     batch.clear();
+    if (deferSync_) {
+      // Also when nothing was written: no answer may overtake those of earlier transactions.
+      {
+        std::lock_guard lk(smu_);
+        sq_.push_back(std::move(done));
+      }
+      scv_.notify_one();
+    } else {
+      settle(done);
+    }
+  }
+}
+
+void Database::settle(Settled& s) {
+  for (auto& fn : s.hooks) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      spdlog::error("after-commit hook failed: {}", e.what());
+    }
+  }
+  for (size_t i = 0; i < s.jobs.size(); ++i) {
+    try {
+      s.jobs[i].done(s.errors[i]);
+    } catch (const std::exception& e) {
+      spdlog::error("write completion failed: {}", e.what());
+    }
+  }
+}
+
+// Group commit of the disk sync: one fdatasync covers every transaction committed before it
+// began, however many the writer got through meanwhile. Nothing is announced (hooks, `done`)
+// before the sync that covers it, so what FULL promised still holds: "saved" means on disk.
+void Database::syncLoop() {
+  for (;;) {
+    std::deque<Settled> mine;
+    {
+      std::unique_lock lk(smu_);
+      scv_.wait(lk, [&] { return syncStop_ || !sq_.empty(); });
+      if (sq_.empty()) return;
+      mine.swap(sq_);
+    }
+    if (std::any_of(mine.begin(), mine.end(), [](const Settled& s) { return s.wrote; })) syncLog();
+    for (auto& s : mine) settle(s);
+  }
+}
+
+// Any descriptor of the log will do: the kernel flushes the file, not the descriptor. A log
+// made afresh (deleted when the last connection closed) is opened again and its directory
+// synced, so that its name is durable too. A failed sync leaves no way to know what is on
+// disk, so the process stops (as PostgreSQL does) and recovery at the next start decides.
+void Database::syncLog() {
+  struct stat byPath {
+  }, byFd{};
+  if (walFd_ < 0 || ::stat(walPath_.c_str(), &byPath) != 0 || ::fstat(walFd_, &byFd) != 0 ||
+      byPath.st_ino != byFd.st_ino || byPath.st_dev != byFd.st_dev) {
+    if (walFd_ >= 0) ::close(walFd_);
+    walFd_ = ::open(walPath_.c_str(), O_RDONLY | O_CLOEXEC);
+    const std::string dir = std::filesystem::path(walPath_).parent_path().string();
+    int dirFd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (walFd_ < 0 || dirFd < 0 || ::fsync(dirFd) != 0) {
+      spdlog::critical("cannot open and sync the SQLite log {}: {}", walPath_,
+                       std::strerror(errno));
+      std::abort();
+    }
+    ::close(dirFd);
+  }
+  if (::fdatasync(walFd_) != 0) {
+    spdlog::critical("fdatasync of the SQLite log failed: {}", std::strerror(errno));
+    std::abort();
   }
 }
 

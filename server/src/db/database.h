@@ -38,12 +38,15 @@ struct Stats {
 };
 
 // A write job runs on a writer thread (writer 0 unless sent by writeParallel) inside a
-// savepoint of a group-committed transaction (alone, in the transaction itself); `done` is
-// called only after COMMIT (or with the error that undid it), so a client is never told
-// "saved" before the data is durable.
+// savepoint of a group-committed transaction (alone, in the transaction itself). `committed`,
+// if set, is called on the writer thread as soon as the transaction has ended, with the error
+// that undid the job if any: follow-up work may start there, but nobody may be told "saved".
+// `done` is called only once the commit is on disk (or with that error), so a client is never
+// told "saved" before the data is durable.
 struct WriteJob {
   std::function<void(soci::session&)> run;
   std::function<void(std::exception_ptr)> done;
+  std::function<void(std::exception_ptr)> committed;
 };
 
 class Database {
@@ -75,6 +78,17 @@ class Database {
   void checkpointLoop();
   void rewindWal(soci::session& sql);
 
+  // What one writer transaction leaves to announce once its commit is durable.
+  struct Settled {
+    std::vector<WriteJob> jobs;
+    std::vector<std::exception_ptr> errors;    // per job: what undid it, if anything
+    std::vector<std::function<void()>> hooks;  // afterCommit, of a transaction that committed
+    bool wrote = false;
+  };
+  static void settle(Settled& s);
+  void syncLoop();
+  void syncLog();
+
   Config cfg_;
   Dialect dialect_;
   std::atomic<bool> stopping_{false};
@@ -85,6 +99,18 @@ class Database {
   std::deque<WriteJob> pq_;  // any writer
   std::vector<std::thread> writers_;
   std::thread checkpointer_;
+
+  // SQLite: the writer's COMMIT writes the log without waiting for the disk (DeferLogSync)
+  // and the writer goes on with the next transaction; syncer_ syncs the log, then settles
+  // what that sync covered.
+  bool deferSync_ = false;
+  std::string walPath_;
+  int walFd_ = -1;
+  std::mutex smu_;
+  std::condition_variable scv_;
+  std::deque<Settled> sq_;
+  bool syncStop_ = false;
+  std::thread syncer_;
 
   mutable std::mutex rmu_;
   std::condition_variable rcv_;

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/crypto.h"
@@ -25,6 +27,58 @@ class DatabaseTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string url_;
 };
+
+// SQLite: the writer's COMMIT does not wait for the disk and the writer goes on; `done` waits
+// for the log's sync, which another thread makes. A failing sync (the process stops) is not
+// tested.
+TEST_F(DatabaseTest, TheWriterGoesOnWhileTheLogSyncsAndDoneComesAfterTheSync) {
+  Database db({url_, 1});
+  {
+    auto s = db.connect();
+    *s << "CREATE TABLE t (v INTEGER)";
+    int sync = 0;
+    *s << "PRAGMA synchronous", soci::into(sync);
+    EXPECT_EQ(sync, 2);  // FULL
+  }
+  db.start();
+  std::mutex mu;
+  std::vector<std::string> events;
+  std::thread::id runOn, committedOn, doneOn;
+  int writerSync = -1;
+  std::promise<void> last;
+  for (int i = 0; i < 2; ++i) {
+    auto note = [&mu, &events, i](const char* what) {
+      std::lock_guard lk(mu);
+      events.push_back(what + std::to_string(i));
+    };
+    db.write({[&, i](soci::session& sql) {
+                sql << "INSERT INTO t (v) VALUES (:v)", soci::use(i);
+                sql << "PRAGMA synchronous", soci::into(writerSync);
+                runOn = std::this_thread::get_id();
+              },
+              [&, i, note](std::exception_ptr e) {
+                EXPECT_EQ(e, nullptr);
+                note("done");
+                doneOn = std::this_thread::get_id();
+                if (i == 1) last.set_value();
+              },
+              [&, note](std::exception_ptr e) {
+                EXPECT_EQ(e, nullptr);
+                note("committed");
+                committedOn = std::this_thread::get_id();
+              }});
+  }
+  last.get_future().get();
+  db.stop();
+  EXPECT_EQ(writerSync, 2);  // FULL: SQLite still syncs the log at every commit, to the VFS
+  EXPECT_EQ(committedOn, runOn);
+  EXPECT_NE(doneOn, runOn);
+  auto at = [&](const std::string& e) { return std::find(events.begin(), events.end(), e); };
+  EXPECT_LT(at("committed0"), at("done0"));
+  EXPECT_LT(at("committed1"), at("done1"));
+  EXPECT_LT(at("done0"), at("done1"));
+  EXPECT_EQ(events.size(), 4u);
+}
 
 TEST_F(DatabaseTest, AFailedWriteRollsBackAloneWhileItsBatchCommits) {
   Database db({url_, 1});

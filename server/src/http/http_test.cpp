@@ -44,6 +44,7 @@ TEST(JsonOut, WritesWhatTheParserReadsBack) {
   JsonOut o;
   o.str("name", awkward).num("n", -42).num("some", std::optional<int64_t>(7));
   o.num("none", std::optional<int64_t>()).boolean("yes", true).boolean("no", false).null("z");
+  o.str("edges", "\"both ends\\").optStr("by", std::string("站点")).optStr("nobody", std::nullopt);
   auto j = nlohmann::json::parse(o.take());
   EXPECT_EQ(j["name"], awkward);
   EXPECT_EQ(j["n"], -42);
@@ -52,7 +53,10 @@ TEST(JsonOut, WritesWhatTheParserReadsBack) {
   EXPECT_EQ(j["yes"], true);
   EXPECT_EQ(j["no"], false);
   EXPECT_TRUE(j["z"].is_null());
-  EXPECT_EQ(j.size(), 7u);
+  EXPECT_EQ(j["edges"], "\"both ends\\");
+  EXPECT_EQ(j["by"], "站点");
+  EXPECT_TRUE(j["nobody"].is_null());
+  EXPECT_EQ(j.size(), 10u);
   EXPECT_EQ(o.take(), "{}");  // the writer starts afresh
 }
 

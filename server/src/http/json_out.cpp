@@ -5,9 +5,13 @@ namespace fy::http {
 void JsonOut::quoted(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out_ += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
+  size_t plain = 0;  // start of the run of characters copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out_.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (u) {
       case '"':
         out_ += "\\\"";
         break;
@@ -30,15 +34,12 @@ void JsonOut::quoted(std::string_view s) {
         out_ += "\\f";
         break;
       default:
-        if (u < 0x20) {
-          out_ += "\\u00";
-          out_ += kHex[u >> 4];
-          out_ += kHex[u & 15];
-        } else {
-          out_ += c;
-        }
+        out_ += "\\u00";
+        out_ += kHex[u >> 4];
+        out_ += kHex[u & 15];
     }
   }
+  out_.append(s.data() + plain, s.size() - plain);
   out_ += '"';
 }
 
@@ -62,6 +63,10 @@ JsonOut& JsonOut::num(std::string_view k, int64_t v) {
 
 JsonOut& JsonOut::num(std::string_view k, const std::optional<int64_t>& v) {
   return v ? num(k, *v) : null(k);
+}
+
+JsonOut& JsonOut::optStr(std::string_view k, const std::optional<std::string>& v) {
+  return v ? str(k, *v) : null(k);
 }
 
 JsonOut& JsonOut::boolean(std::string_view k, bool v) {

@@ -15,6 +15,7 @@ class JsonOut {
   JsonOut() { out_.reserve(1024); }
 
   JsonOut& str(std::string_view key, std::string_view v);
+  JsonOut& optStr(std::string_view key, const std::optional<std::string>& v);  // null when empty
   JsonOut& num(std::string_view key, int64_t v);
   JsonOut& num(std::string_view key, const std::optional<int64_t>& v);  // null when empty
   JsonOut& boolean(std::string_view key, bool v);

@@ -21,16 +21,17 @@ void insert(soci::session& sql, const Actor& a, const Entry& e, int64_t now) {
       soci::use(e.regionPath), soci::use(e.summary), soci::use(before, bi), soci::use(after, ai);
 }
 
-void insertAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows, int64_t now) {
+void insertCreated(soci::session& sql, const std::string& entity, const std::vector<Created>& rows,
+                   int64_t now) {
   db::BulkInsert in;
   in.table = "audit_log";
-  in.columns = {"created_at", "actor_id", "actor_name", "ip",          "request_id", "action",
-                "entity",     "entity_id", "region_path", "summary", "before_json", "after_json"};
-  auto js = [](const nlohmann::json& j) { return j.is_null() ? db::Value() : db::Value(j.dump()); };
-  for (const auto& [a, e] : rows)
-    in.rows.push_back({now, a.id ? db::Value(a.id) : db::Value(), a.name, a.ip, a.requestId,
-                       e.action, e.entity, e.entityId, e.regionPath, e.summary, js(e.before),
-                       js(e.after)});
+  in.columns = {"created_at", "actor_id",  "actor_name",  "ip",      "request_id", "action",
+                "entity",     "entity_id", "region_path", "summary", "after_json"};
+  in.rows.reserve(rows.size());
+  for (const auto& r : rows)
+    in.rows.push_back({now, r.actor.id ? db::Value(r.actor.id) : db::Value(), r.actor.name,
+                       r.actor.ip, r.actor.requestId, std::string("create"), entity, r.entityId,
+                       r.regionPath, r.summary, r.after});
   db::insertMany(sql, in);
 }
 

@@ -16,7 +16,8 @@ struct Filter {
 };
 
 void insert(soci::session& sql, const Actor& a, const Entry& e, int64_t now);
-void insertAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows, int64_t now);
+void insertCreated(soci::session& sql, const std::string& entity, const std::vector<Created>& rows,
+                   int64_t now);
 nlohmann::json list(soci::session& sql, const Filter& f);  // {items,total}
 
 }  // namespace fy::audit::repo

@@ -10,8 +10,9 @@ void record(soci::session& sql, const Actor& actor, const Entry& e) {
   repo::insert(sql, actor, e, Clock::nowMs());
 }
 
-void recordAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows) {
-  repo::insertAll(sql, rows, Clock::nowMs());
+void recordCreated(soci::session& sql, const std::string& entity,
+                   const std::vector<Created>& rows) {
+  repo::insertCreated(sql, entity, rows, Clock::nowMs());
 }
 
 void registerRoutes(http::Routes& routes) {

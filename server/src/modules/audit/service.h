@@ -29,8 +29,14 @@ struct Entry {
 // Writes one audit row on the caller's session, i.e. inside the same transaction as the
 // change it describes (DESIGN invariant: audit in the same transaction).
 void record(soci::session& sql, const Actor& actor, const Entry& e);
-// Many rows in one go (a batch of bookings), same transaction rule.
-void recordAll(soci::session& sql, const std::vector<std::pair<Actor, Entry>>& rows);
+// New rows of one entity written in one go (a batch of bookings), same transaction rule. Each
+// `after` is already JSON text: a flash crowd would otherwise build a tree per row.
+struct Created {
+  Actor actor;
+  int64_t entityId = 0;
+  std::string regionPath, summary, after;
+};
+void recordCreated(soci::session& sql, const std::string& entity, const std::vector<Created>& rows);
 
 void registerRoutes(http::Routes& routes);
 

@@ -22,16 +22,6 @@ namespace fy::notify {
 
 namespace {
 
-std::string render(std::string tmpl, const std::map<std::string, std::string>& vars) {
-  for (const auto& [k, v] : vars) {
-    std::string key = "{" + k + "}";
-    for (size_t pos = tmpl.find(key); pos != std::string::npos;
-         pos = tmpl.find(key, pos + v.size()))
-      tmpl.replace(pos, key.size(), v);
-  }
-  return tmpl;
-}
-
 class LogSender : public Sender {
  public:
   explicit LogSender(std::string file) : file_(std::move(file)) {}
@@ -53,6 +43,22 @@ class LogSender : public Sender {
 };
 
 }  // namespace
+
+std::string render(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  size_t done = 0;
+  for (size_t open = tmpl.find('{'); open != std::string::npos; open = tmpl.find('{', open + 1)) {
+    size_t close = tmpl.find('}', open + 1);
+    if (close == std::string::npos) break;
+    auto it = vars.find(tmpl.substr(open + 1, close - open - 1));
+    if (it == vars.end()) continue;
+    out.append(tmpl, done, open - done).append(it->second);
+    done = close + 1;
+    open = close;
+  }
+  return out.append(tmpl, done);
+}
 
 std::unique_ptr<Sender> makeLogSender(const std::string& file) {
   return std::make_unique<LogSender>(file);

@@ -3,8 +3,8 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 namespace soci {
 class session;
@@ -26,6 +26,10 @@ namespace fy::notify {
 void enqueue(soci::session& sql, AppContext& app, const std::string& phone,
              const std::string& templateCode, const std::map<std::string, std::string>& vars,
              const std::string& regionPath);
+
+// The template with each {name} that `vars` knows replaced by its value, in one pass: a value
+// is never read as a placeholder itself (a citizen may be named "{code}").
+std::string render(const std::string& tmpl, const std::map<std::string, std::string>& vars);
 
 struct Message {
   std::string phoneEnc, phoneMask;  // sealed by the caller's vault (the same key as the outbox)

@@ -49,22 +49,19 @@ bool validPhone(idnum::DocType t, const std::string& phone) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-json bookingAuditJson(const Booking& b) {
-  return {{"code", b.code},
-          {"name", b.name},
-          {"idMasked", b.idMask},
-          {"phoneMasked", b.phoneMask},
-          {"vaccineId", b.vaccineId},
-          {"doseNo", b.doseNo},
-          {"slotId", b.slotId ? json(*b.slotId) : json()},
-          {"gridId", b.gridId},
-          {"status", b.status},
-          {"cancelBy", b.cancelBy ? json(*b.cancelBy) : json()},
-          {"checkedIn", b.checkedInAt.has_value()},
-          {"vaccinated", b.vaccinatedAt.has_value()},
-          {"lotNo", b.lotNo},
-          {"vaccinator", b.vaccinator}};
+// Written directly: every booking of a flash crowd writes one audit row.
+std::string bookingAuditText(const Booking& b) {
+  http::JsonOut o;
+  o.str("code", b.code).str("name", b.name).str("idMasked", b.idMask);
+  o.str("phoneMasked", b.phoneMask).num("vaccineId", b.vaccineId).num("doseNo", b.doseNo);
+  o.num("slotId", b.slotId).num("gridId", b.gridId).str("status", b.status);
+  o.optStr("cancelBy", b.cancelBy).boolean("checkedIn", b.checkedInAt.has_value());
+  o.boolean("vaccinated", b.vaccinatedAt.has_value()).str("lotNo", b.lotNo);
+  o.str("vaccinator", b.vaccinator);
+  return o.take();
 }
+
+json bookingAuditJson(const Booking& b) { return json::parse(bookingAuditText(b)); }
 
 std::map<std::string, std::string> bookingSmsVars(const Booking& b) {
   return {{"name", b.name},
@@ -315,11 +312,7 @@ std::string publicBody(const Booking& b, int64_t now) {
   o.str("siteName", b.siteName).str("siteAddress", b.siteAddress);
   o.str("streetName", b.streetName).num("gridId", b.gridId).str("gridName", b.gridName);
   o.str("remark", b.remark).str("status", b.status);
-  if (b.cancelBy)
-    o.str("cancelBy", *b.cancelBy);
-  else
-    o.null("cancelBy");
-  o.str("cancelReason", b.cancelReason);
+  o.optStr("cancelBy", b.cancelBy).str("cancelReason", b.cancelReason);
   o.boolean("checkedIn", b.checkedInAt.has_value()).num("checkedInAt", b.checkedInAt);
   o.boolean("vaccinated", b.vaccinatedAt.has_value()).num("vaccinatedAt", b.vaccinatedAt);
   o.str("lotNo", b.lotNo).str("vaccinator", b.vaccinator).str("proxyName", b.proxyName);

@@ -60,5 +60,35 @@ TEST(VaxPublicJson, CitizensSeeTheirBookingButNoInternalKeysOrSecrets) {
     EXPECT_EQ(body.find(secret), std::string::npos) << secret;
 }
 
+TEST(VaxAuditJson, RecordsTheBookingMaskedWithItsState) {
+  Booking b = sample();
+  b.cancelBy = "site";
+  b.vaccineId = 3;
+  b.doseNo = 2;
+  auto j = bookingAuditJson(b);
+  const nlohmann::json expected = {{"code", "123456789012"},
+                                   {"name", "张\"三"},
+                                   {"idMasked", "1101**********1234"},
+                                   {"phoneMasked", "138****0000"},
+                                   {"vaccineId", 3},
+                                   {"doseNo", 2},
+                                   {"slotId", 5},
+                                   {"gridId", 8},
+                                   {"status", "booked"},
+                                   {"cancelBy", "site"},
+                                   {"checkedIn", true},
+                                   {"vaccinated", false},
+                                   {"lotNo", ""},
+                                   {"vaccinator", ""}};
+  EXPECT_EQ(j, expected);
+  b.slotId.reset();
+  b.cancelBy.reset();
+  j = bookingAuditJson(b);
+  EXPECT_TRUE(j["slotId"].is_null());
+  EXPECT_TRUE(j["cancelBy"].is_null());
+  for (const char* secret : {"secret-id", "secret-phone", "hash\""})
+    EXPECT_EQ(bookingAuditText(b).find(secret), std::string::npos) << secret;
+}
+
 }  // namespace
 }  // namespace fy::vax

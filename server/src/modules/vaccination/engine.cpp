@@ -163,10 +163,13 @@ void Engine::schedule() {
                        }
                        run(sql, *batch);
                      },
-                     [this, batch](std::exception_ptr e) { finish(batch, e); }});
+                     [this, batch](std::exception_ptr e) { settled(batch, e); },
+                     [this, batch](std::exception_ptr e) { ended(batch, e); }});
 }
 
-void Engine::finish(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
+// On the writer thread, as soon as the transaction has ended: the next batch may start while
+// this one's commit is synced (settled() answers once it is on disk).
+void Engine::ended(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
   // A batch undone runs again, first in line: at once if another transaction took its places
   // (that one made progress), and twice more for any other error, e.g. PostgreSQL breaking a
   // lock cycle with another node. A database that stays down gets its 503 then.
@@ -183,22 +186,25 @@ void Engine::finish(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
     for (auto& p : *batch)
       if (!taken && ++p->failures > 2) again = false;
   }
+  if (again) spdlog::info("booking batch of {} runs again ({})", batch->size(), loggable(e));
   bool more;
   {
     std::lock_guard lk(mu_);
-    if (again)
+    if (again) {
       for (auto it = batch->rbegin(); it != batch->rend(); ++it) {
         (*it)->reset();
         queue_.push_front(std::move(*it));
       }
+      batch->clear();  // its bookings are queued again: nothing to answer for it
+    }
     more = !queue_.empty();
     if (!more) running_--;
   }
   if (more) schedule();
-  if (again) {
-    spdlog::info("booking batch of {} runs again ({})", batch->size(), loggable(e));
-    return;
-  }
+}
+
+void Engine::settled(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
+  if (batch->empty()) return;
   // Answers are built off the writer thread: it goes on with the next batch.
   {
     std::lock_guard lk(mu_);
@@ -356,7 +362,7 @@ void Engine::run(soci::session& sql, Batch& batch) {
   std::map<std::tuple<int64_t, int64_t, int>, int> gridDelta;
   std::map<std::pair<int64_t, std::string>, int> dayDelta;
   std::vector<notify::Message> sms;
-  std::vector<std::pair<Actor, audit::Entry>> trail;
+  std::vector<audit::Created> trail;
   const std::string today = rules::localDay(now);
   for (size_t i = 0; i < accepted.size(); ++i) {
     Pending& p = *accepted[i];
@@ -380,9 +386,7 @@ void Engine::run(soci::session& sql, Batch& batch) {
     dayDelta[{b.streetId, today}]++;
     if (!b.phoneEnc.empty())
       sms.push_back({b.phoneEnc, b.phoneMask, bookingSmsVars(b), b.regionPath});
-    trail.push_back({p.actor,
-                     {"create", "vax_booking", b.id, b.regionPath, "预约 " + b.vaccineName, nullptr,
-                      bookingAuditJson(b)}});
+    trail.push_back({p.actor, b.id, b.regionPath, "预约 " + b.vaccineName, bookingAuditText(b)});
   }
   for (auto& [id, s] : slots)
     if (s.taken > 0 && !repo::takePlaces(sql, id, s.taken, now)) throw PlacesTaken();
@@ -390,7 +394,7 @@ void Engine::run(soci::session& sql, Batch& batch) {
     repo::bumpGrid(sql, std::get<0>(k), std::get<1>(k), std::get<2>(k), n, 0);
   for (auto& [k, n] : dayDelta) repo::bumpDay(sql, k.first, k.second, n, 0, 0);
   notify::enqueueAll(sql, "vax_booked", sms);
-  audit::recordAll(sql, trail);
+  audit::recordCreated(sql, "vax_booking", trail);
 
   // Full slots become known once this transaction commits (answer() runs after COMMIT).
   std::vector<std::pair<int64_t, uint64_t>> full;

@@ -36,7 +36,8 @@ class Engine {
   using Batch = std::vector<std::unique_ptr<Pending>>;
   void schedule();
   void run(soci::session& sql, Batch& batch);
-  void finish(const std::shared_ptr<Batch>& batch, std::exception_ptr e);
+  void ended(const std::shared_ptr<Batch>& batch, std::exception_ptr e);
+  void settled(const std::shared_ptr<Batch>& batch, std::exception_ptr e);
   void answer(Batch& batch, std::exception_ptr error);
   void answerLoop();
 

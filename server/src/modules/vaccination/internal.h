@@ -131,6 +131,7 @@ const region::Node& gridUnder(const std::optional<region::Node>& grid,
                               const std::string& underPath);
 // What the audit trail keeps of a booking: never the ID number or phone in clear.
 json bookingAuditJson(const Booking& b);
+std::string bookingAuditText(const Booking& b);  // bookingAuditJson, serialized
 std::map<std::string, std::string> bookingSmsVars(const Booking& b);
 json eligibilityJson(soci::session& sql, AppContext& app, const Person& person);
 
