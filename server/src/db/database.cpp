@@ -420,7 +420,7 @@ void Database::checkpointLoop() {
 // last PASSIVE pass left, then a sync of the database file), and its next commit overwrites
 // the log's first frames, which are still in the page cache.
 void Database::rewindWal(soci::session& sql) {
-  constexpr int kRewindFrames = 4096;  // 16 MB of 4 KB pages
+  constexpr int kRewindFrames = 16384;  // 64 MB of 4 KB pages
   constexpr int kMaxLeft = 2048;       // frames the writer may have to copy itself
   const int frames = walFrames_.load(), copied = walCopied_.load();
   if (frames < kRewindFrames || frames - copied > kMaxLeft) return;
