@@ -128,9 +128,10 @@ Dialect dialectOf(const std::string& url);
 std::string loggable(const std::exception& e);
 Dialect dialectOf(soci::session& sql);  // of an open session
 
-// Runs `fn` once the writer transaction of the current job has committed (it is dropped when
-// the transaction fails). Outside the writer thread it runs at once. For knowledge kept in
-// memory that must never run ahead of the database, e.g. "this slot has places again".
+// Runs `fn` once the writer transaction of the current job has committed and is on disk
+// (it is dropped when the transaction fails). Outside the writer thread it runs at once.
+// For knowledge kept in memory that must never run ahead of the database, e.g. "this slot
+// has places again".
 void afterCommit(std::function<void()> fn);
 
 }  // namespace fy::db

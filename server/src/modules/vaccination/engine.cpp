@@ -396,7 +396,7 @@ void Engine::run(soci::session& sql, Batch& batch) {
   notify::enqueueAll(sql, "vax_booked", sms);
   audit::recordCreated(sql, "vax_booking", trail);
 
-  // Full slots become known once this transaction commits (answer() runs after COMMIT).
+  // Full slots become known once this transaction is on disk, as its answers go out then.
   std::vector<std::pair<int64_t, uint64_t>> full;
   for (auto& [id, s] : slots)
     if (s.slot && s.left == 0) full.emplace_back(id, s.generation);

@@ -26,7 +26,7 @@ class Engine {
 
   SlotBoard& board() { return board_; }
   // Seals the person's data here, on the caller's thread, and answers through `reply` once
-  // the booking's batch has committed (or with the problem that refused it).
+  // the booking's batch has committed and is on disk (or with the problem that refused it).
   void book(BookInput in, const Actor& actor, http::Reply reply);
 
   static constexpr size_t kMaxBatch = 512;
