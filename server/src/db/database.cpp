@@ -198,6 +198,7 @@ Stats Database::stats() const {
   s.readers = cfg_.readers;
   s.batches = batches_.load();
   s.walRewinds = walRewinds_.load();
+  s.logSyncs = logSyncs_.load();
   s.writes = writes_.load();
   return s;
 }
@@ -387,6 +388,7 @@ void Database::syncLog() {
     spdlog::critical("fdatasync of the SQLite log failed: {}", std::strerror(errno));
     std::abort();
   }
+  logSyncs_++;
 }
 
 // SQLite: copies committed WAL frames into the database file beside the writer, so that the
@@ -421,7 +423,7 @@ void Database::checkpointLoop() {
 // the log's first frames, which are still in the page cache.
 void Database::rewindWal(soci::session& sql) {
   constexpr int kRewindFrames = 16384;  // 64 MB of 4 KB pages
-  constexpr int kMaxLeft = 2048;       // frames the writer may have to copy itself
+  constexpr int kMaxLeft = 2048;        // frames the writer may have to copy itself
   const int frames = walFrames_.load(), copied = walCopied_.load();
   if (frames < kRewindFrames || frames - copied > kMaxLeft) return;
   // RESTART waits for readers still on an older snapshot (an export may read for seconds);

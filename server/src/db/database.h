@@ -35,6 +35,7 @@ struct Stats {
   int64_t batches = 0;
   int64_t writes = 0;
   int64_t walRewinds = 0;  // SQLite: times the writer restarted the log from its start
+  int64_t logSyncs = 0;    // SQLite: fdatasyncs of the log by the sync thread
 };
 
 // A write job runs on a writer thread (writer 0 unless sent by writeParallel) inside a
@@ -119,7 +120,7 @@ class Database {
 
   std::atomic<int64_t> readersBusy_{0}, batches_{0}, writes_{0};
   std::atomic<int> walFrames_{0}, walCopied_{0};  // as of the checkpointer's last pass
-  std::atomic<int64_t> walRewinds_{0};
+  std::atomic<int64_t> walRewinds_{0}, logSyncs_{0};
 };
 
 Dialect dialectOf(const std::string& url);

@@ -72,6 +72,11 @@ std::string Metrics::render(const db::Stats& db) const {
   out += "# HELP fangyi_db_wal_rewinds_total SQLite: checkpoints after which the log restarts.\n";
   out += "# TYPE fangyi_db_wal_rewinds_total counter\n";
   out += fmt::format("fangyi_db_wal_rewinds_total {}\n", db.walRewinds);
+  out +=
+      "# HELP fangyi_db_log_syncs_total SQLite: fdatasyncs of the log, each covering every "
+      "transaction committed before it.\n";
+  out += "# TYPE fangyi_db_log_syncs_total counter\n";
+  out += fmt::format("fangyi_db_log_syncs_total {}\n", db.logSyncs);
   return out;
 }
 
