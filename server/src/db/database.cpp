@@ -127,11 +127,14 @@ std::unique_ptr<soci::session> Database::connect() const {
 }
 
 void Database::start() {
-  for (int i = 0; i < writers(); ++i) writers_.emplace_back([this, i] { writerLoop(i); });
+  // Set before any writer runs: the writers read them without a lock.
   if (dialect_ == Dialect::Sqlite) {
     const std::string path = cfg_.url.substr(7);
     deferSync_ = !path.empty() && path != ":memory:";
     walPath_ = path + "-wal";
+  }
+  for (int i = 0; i < writers(); ++i) writers_.emplace_back([this, i] { writerLoop(i); });
+  if (dialect_ == Dialect::Sqlite) {
     if (deferSync_) syncer_ = std::thread([this] { syncLoop(); });
     checkpointer_ = std::thread([this] { checkpointLoop(); });
   }
