@@ -280,12 +280,8 @@ void Database::writerLoop(int idx) {
         }
       }
       if (!(alone && errors[0])) {
-        if (deferSync_) {
-          DeferLogSync later;  // syncLoop syncs the log before anything is announced
-          *sql << "COMMIT";
-        } else {
-          *sql << "COMMIT";
-        }
+        DeferLogSync later(deferSync_);  // syncLoop syncs the log before anything is announced
+        *sql << "COMMIT";
         wrote = true;
       }
     } catch (...) {

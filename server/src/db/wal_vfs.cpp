@@ -163,7 +163,7 @@ void installWalVfs() {
   });
 }
 
-DeferLogSync::DeferLogSync() { deferSync = true; }
-DeferLogSync::~DeferLogSync() { deferSync = false; }
+DeferLogSync::DeferLogSync(bool on) : was_(deferSync) { deferSync = on; }
+DeferLogSync::~DeferLogSync() { deferSync = was_; }
 
 }  // namespace fy::db

@@ -1,6 +1,6 @@
 #pragma once
-// SQLite's log (WAL) written in large pieces at each commit instead of two calls per page, and its sync
-// left to the caller where the writer asks for that. See wal_vfs.cpp.
+// SQLite's log (WAL) written in large pieces at each commit instead of two calls per page, and its
+// sync left to the caller where the writer asks for that. See wal_vfs.cpp.
 
 namespace fy::db {
 
@@ -12,10 +12,13 @@ void installWalVfs();
 // transaction is saved (Database::syncLoop).
 class DeferLogSync {
  public:
-  DeferLogSync();
+  explicit DeferLogSync(bool on = true);  // off: the sync waits for the disk as usual
   ~DeferLogSync();
   DeferLogSync(const DeferLogSync&) = delete;
   DeferLogSync& operator=(const DeferLogSync&) = delete;
+
+ private:
+  bool was_;
 };
 
 }  // namespace fy::db
