@@ -70,8 +70,6 @@ int serve(const Options& o) {
   vax::Engine bookings(db, app, dbUrl(o));
   bookings.start();
   app.vaxEngine = &bookings;
-  vax::SearchKeyer searchKeys(db);
-  searchKeys.start();
 
   http::Routes routes;
   registerAll(routes);
@@ -111,7 +109,6 @@ int serve(const Options& o) {
   if (sms) sms->stop();
   if (jobs) jobs->stop();
   server.stop();
-  searchKeys.stop();
   db.stop();
   spdlog::info("stopped");
   return 0;

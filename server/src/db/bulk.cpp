@@ -47,7 +47,7 @@ std::vector<int64_t> sqliteInsert(sqlite3* db, const BulkInsert& in) {
     if (sqlite3_step(st) != SQLITE_DONE)
       throw soci::soci_error(std::string("bulk insert into ") + in.table + ": " +
                              sqlite3_errmsg(db));
-    if (in.returnIds) ids.push_back(sqlite3_changes(db) ? sqlite3_last_insert_rowid(db) : 0);
+    ids.push_back(sqlite3_changes(db) ? sqlite3_last_insert_rowid(db) : 0);
     sqlite3_reset(st);
   }
   return ids;
@@ -70,8 +70,7 @@ const std::string& pgPrepared(PGconn* conn, const BulkInsert& in) {
   static thread_local std::unordered_map<std::string, std::string> prepared;
   const std::string key = std::to_string(PQbackendPID(conn)) + "|" +
                           std::to_string(reinterpret_cast<uintptr_t>(conn)) + "|" + in.table + "|" +
-                          columnList(in) + (in.skipConflicts ? "|skip|" + in.keyColumn : "") +
-                          (in.returnIds ? "|ids" : "");
+                          columnList(in) + (in.skipConflicts ? "|" + in.keyColumn : "");
   if (auto it = prepared.find(key); it != prepared.end()) return it->second;
 
   const char* table = in.table.c_str();
@@ -92,8 +91,8 @@ const std::string& pgPrepared(PGconn* conn, const BulkInsert& in) {
       throw std::logic_error("bulk insert: no column " + in.columns[c] + " in " + in.table);
     text += (c ? ", $" : "$") + std::to_string(c + 1) + "::" + t->second + "[]";
   }
-  text += in.skipConflicts ? ") ON CONFLICT DO NOTHING" : ")";
-  if (in.returnIds) text += in.skipConflicts ? " RETURNING id, " + in.keyColumn : " RETURNING id";
+  text += in.skipConflicts ? ") ON CONFLICT DO NOTHING RETURNING id, " + in.keyColumn
+                           : ") RETURNING id";
   std::string name = "fy_bulk_" + std::to_string(prepared.size());
   PgResult(pgCheck(PQprepare(conn, name.c_str(), text.c_str(), static_cast<int>(in.columns.size()),
                              nullptr),
@@ -134,19 +133,16 @@ std::vector<int64_t> pgInsert(PGconn* conn, const BulkInsert& in) {
   int keyIdx = -1;
   for (size_t i = 0; i < cols; ++i)
     if (in.columns[i] == in.keyColumn) keyIdx = static_cast<int>(i);
-  if (in.returnIds && in.skipConflicts && keyIdx < 0)
-    throw std::logic_error("bulk insert: keyColumn not listed");
+  if (in.skipConflicts && keyIdx < 0) throw std::logic_error("bulk insert: keyColumn not listed");
   const std::string& name = pgPrepared(conn, in);
   std::vector<std::string> arrays;
   arrays.reserve(cols);
   std::vector<const char*> values;
   for (size_t c = 0; c < cols; ++c) values.push_back(arrays.emplace_back(pgArray(in, c)).c_str());
-  PgResult res(
-      pgCheck(PQexecPrepared(conn, name.c_str(), static_cast<int>(cols), values.data(), nullptr,
-                             nullptr, 0),
-              in.returnIds ? PGRES_TUPLES_OK : PGRES_COMMAND_OK, "bulk insert into " + in.table),
-      PQclear);
-  if (!in.returnIds) return {};
+  PgResult res(pgCheck(PQexecPrepared(conn, name.c_str(), static_cast<int>(cols), values.data(),
+                                      nullptr, nullptr, 0),
+                       PGRES_TUPLES_OK, "bulk insert into " + in.table),
+               PQclear);
   std::vector<int64_t> ids(in.rows.size(), 0);
   const int n = PQntuples(res.get());
   if (!in.skipConflicts) {

@@ -24,9 +24,6 @@ struct BulkInsert {
   // which must itself be unique (e.g. a booking code).
   bool skipConflicts = false;
   std::string keyColumn;
-  // False for tables without an `id` column: nothing is read back, keyColumn is not needed
-  // and the result is empty.
-  bool returnIds = true;
 };
 
 // Inserts every row; returns the new ids in row order (0 = skipped as a conflict).

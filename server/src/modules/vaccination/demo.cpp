@@ -107,7 +107,7 @@ std::string seedDemo(soci::session& sql, AppContext& app, const Principal& rootI
         b.source = "history";
         b.lotNo = "202111A" + std::to_string(dose);
         b.createdAt = b.updatedAt = now;
-        repo::insertBooking(sql, b);
+        repo::insertBooking(sql, b, false);
         repo::bumpGrid(sql, grid.id, v.id, dose, 1, 1);
         dayCounts[{grid.parentId, b.day}]++;
       }

@@ -259,7 +259,7 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
       b.remindAt = rules::remindAt(now, slot->day);
     }
     // Written as soon as it is valid: a 100,000-row file never sits in memory twice.
-    repo::insertBooking(sql, b);
+    repo::insertBooking(sql, b, false);
     auto& gb = gridBumps[{b.gridId, b.vaccineId, b.doseNo}];
     gb.first += 1;
     gb.second += b.vaccinatedAt ? 1 : 0;

@@ -240,32 +240,14 @@ void scope(db::Query& q, const std::string& col, const std::string& path) {
 // the index.
 void applyBookingFilter(db::Query& q, const BookingFilter& f, bool forPage) {
   scope(q, forPage ? "(b.region_path || '')" : "b.region_path", f.path);
-  // Name, phone and ID tail: the candidates are the bookings keyed so (vax_booking_key) and
-  // those not keyed yet; the row's own column decides, so a key an edit left behind matches
-  // nothing.
-  auto keyed = [&](const std::string& keyTest) {
-    q.where("b.id IN (SELECT booking_id FROM vax_booking_key WHERE " + keyTest +
-            " UNION ALL SELECT id FROM vax_booking_unkeyed)");
-  };
-  if (f.name) {
-    q.where("b.name = :name").bind("name", *f.name);
-    keyed("k = :nk");
-    q.bind("nk", "n" + *f.name);
-  }
+  if (f.name) q.where("b.name = :name").bind("name", *f.name);
   if (f.code) q.where("b.code = :code").bind("code", *f.code);
   if (f.idHash) q.where("b.id_hash = :idh").bind("idh", *f.idHash);
-  if (f.idTailRev) {
+  if (f.idTailRev)
     q.where("b.id_tail >= :tl AND b.id_tail < :tle")
         .bind("tl", *f.idTailRev)
         .bind("tle", *f.idTailRev + "\x7f");
-    keyed("k >= :tk AND k < :tke");
-    q.bind("tk", "t" + *f.idTailRev).bind("tke", "t" + *f.idTailRev + "\x7f");
-  }
-  if (f.phoneHash) {
-    q.where("b.phone_hash = :ph").bind("ph", *f.phoneHash);
-    keyed("k = :pk");
-    q.bind("pk", "p" + *f.phoneHash);
-  }
+  if (f.phoneHash) q.where("b.phone_hash = :ph").bind("ph", *f.phoneHash);
   if (f.type) q.where("b.type = :type").bind("type", *f.type);
   if (f.status) q.where("b.status = :status").bind("status", *f.status);
   // "+ 0" on the page query keeps the vaccine index for counting only (see forPage).
@@ -628,7 +610,7 @@ SlotTotals openTotals(soci::session& sql, const std::string& path, int64_t now) 
 
 // ---------------------------------------------------------------- bookings
 
-int64_t insertBooking(soci::session& sql, const Booking& b) {
+int64_t insertBooking(soci::session& sql, const Booking& b, bool wantId) {
   long long id = 0, vid = b.vaccineId, st = b.streetId, grid = b.gridId, sa = b.startsAt,
             ea = b.endsAt, t = b.createdAt;
   long long slot = b.slotId.value_or(0), site = b.siteId.value_or(0);
@@ -662,9 +644,11 @@ int64_t insertBooking(soci::session& sql, const Booking& b) {
       soci::use(b.proxyEnc), soci::use(b.status), soci::use(cin, cinI), soci::use(vat, vatI),
       soci::use(b.lotNo), soci::use(b.vaccinator), soci::use(rel, relI), soci::use(rem, remI),
       soci::use(b.source), soci::use(idem, idemI), soci::use(t), soci::use(t);
-  // RETURNING in the same statement makes SQLite journal every page it touches twice.
-  sql << "SELECT id FROM vax_booking WHERE code = :c", soci::use(b.code), soci::into(id);
-  markUnkeyed(sql, {id});
+  if (wantId) {
+    // RETURNING in the same statement makes SQLite journal every page it touches twice;
+    // bulk imports skip it.
+    sql << "SELECT id FROM vax_booking WHERE code = :c", soci::use(b.code), soci::into(id);
+  }
   return id;
 }
 
@@ -789,7 +773,6 @@ void updatePerson(soci::session& sql, const Booking& b) {
          "street_id = :st, grid_id = :g, region_path = :p, updated_at = :t WHERE id = :id",
       soci::use(b.name), soci::use(b.phoneEnc), soci::use(b.phoneHash), soci::use(b.phoneMask),
       soci::use(st), soci::use(g), soci::use(b.regionPath), soci::use(t), soci::use(i);
-  markUnkeyed(sql, {b.id});
 }
 
 bool clearRemind(soci::session& sql, int64_t id) {

@@ -116,18 +116,12 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
 // Inserts the bookings; a row a unique index refuses (the same person booked by another node
 // meanwhile) gets id 0 instead of failing the batch.
 std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs);
-// Search keys (name, phone, ID tail) are written behind the bookings: every insert or edit of
-// a booking lists it as unkeyed, and keyPending writes the keys of up to `limit` listed
-// bookings at once, in key order, and takes them off the list. Returns how many it took.
-void markUnkeyed(soci::session& sql, const std::vector<int64_t>& ids);
-bool anyUnkeyed(soci::session& sql);
-int keyPending(soci::session& sql, int limit);
 // Takes n places at once if they are all there and the slot is not locked (锁定); false if
 // another transaction took them or locked it since the batch read the slot.
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now);
 
 // --- bookings
-int64_t insertBooking(soci::session& sql, const Booking& b);
+int64_t insertBooking(soci::session& sql, const Booking& b, bool wantId = true);
 std::optional<Booking> booking(soci::session& sql, int64_t id);
 std::optional<Booking> bookingByCode(soci::session& sql, const std::string& code);
 std::optional<Booking> bookingByIdem(soci::session& sql, const std::string& key);

@@ -1,6 +1,5 @@
 // SQL of the flash-crowd booking batches: few statements per batch, none per row where it
 // can be helped.
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "db/bulk.h"
@@ -137,70 +136,7 @@ std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const 
                        b->idemKey ? db::Value(*b->idemKey) : db::Value(),
                        b->createdAt,
                        b->updatedAt});
-  auto ids = db::insertMany(sql, in);
-  markUnkeyed(sql, ids);
-  return ids;
-}
-
-void markUnkeyed(soci::session& sql, const std::vector<int64_t>& ids) {
-  db::BulkInsert in;
-  in.table = "vax_booking_unkeyed";
-  in.columns = {"id"};
-  in.skipConflicts = true;  // an edited booking may be waiting already
-  in.returnIds = false;
-  for (int64_t id : ids)
-    if (id) in.rows.push_back({id});
-  db::insertMany(sql, in);
-}
-
-bool anyUnkeyed(soci::session& sql) {
-  int n = 0;
-  sql << "SELECT COUNT(*) FROM (SELECT 1 FROM vax_booking_unkeyed LIMIT 1) w", soci::into(n);
-  return n > 0;
-}
-
-int keyPending(soci::session& sql, int limit) {
-  const bool pg = isPostgres(sql);
-  // PostgreSQL: several writers (and nodes) may run this at once; each takes other rows.
-  soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT u.id, b.name, b.phone_hash, b.id_tail FROM "
-                                  "vax_booking_unkeyed u LEFT JOIN vax_booking b ON b.id = u.id "
-                                  "ORDER BY u.id LIMIT :n") +
-                          (pg ? " FOR UPDATE OF u SKIP LOCKED" : ""),
-       soci::use(limit));
-  std::vector<std::pair<std::string, int64_t>> keys;
-  std::vector<int64_t> done;
-  for (const auto& r : rs) {
-    const int64_t id = db::i64(r, 0);
-    done.push_back(id);
-    if (db::isNull(r, 1)) continue;
-    for (auto [prefix, col] : {std::pair{"n", 1}, {"p", 2}, {"t", 3}})
-      if (auto v = db::str(r, col); !v.empty()) keys.emplace_back(prefix + v, id);
-  }
-  if (done.empty()) return 0;
-  // In key order: neighbouring keys share pages, so the B-tree is written a page at a time
-  // (and two writers take their locks in one order).
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  db::BulkInsert in;
-  in.table = "vax_booking_key";
-  in.columns = {"k", "booking_id"};
-  in.skipConflicts = true;
-  in.returnIds = false;
-  for (auto& [k, id] : keys) in.rows.push_back({std::move(k), id});
-  db::insertMany(sql, in);
-  std::string list;
-  for (int64_t id : done) list += (list.empty() ? "" : ",") + std::to_string(id);
-  if (pg) {
-    list = "{" + list + "}";
-    sql << "DELETE FROM vax_booking_unkeyed WHERE id = ANY(CAST(:list AS bigint[]))",
-        soci::use(list);
-  } else {
-    list = "[" + list + "]";
-    sql << "DELETE FROM vax_booking_unkeyed WHERE id IN (SELECT value FROM json_each(:list))",
-        soci::use(list);
-  }
-  return static_cast<int>(done.size());
+  return db::insertMany(sql, in);
 }
 
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now) {

@@ -1,8 +1,6 @@
 #pragma once
 // Vaccination appointments (SPEC V1–V15): what the rest of the server may call.
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -43,27 +41,6 @@ class Jobs {
   db::Database& db_;
   AppContext& app_;
   std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-// Writes the search keys (name, phone, ID tail) of new and edited bookings behind them: once
-// a second, many at a time and in key order, in a write transaction of their own. Part of the
-// booking path, so it runs whether or not the jobs do; until it has run, searches read the
-// waiting bookings directly.
-class SearchKeyer {
- public:
-  explicit SearchKeyer(db::Database& db) : db_(db) {}
-  ~SearchKeyer();
-  void start();
-  void stop();
-  // Keys everything waiting now (tests, and the end of a bulk import).
-  int runOnce();
-
- private:
-  db::Database& db_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
   std::thread thread_;
 };
 
