@@ -37,6 +37,20 @@ soci::rowset<soci::row> Query::select(soci::session& sql, const std::string& col
   return soci::rowset<soci::row>(p);
 }
 
+bool Query::first(soci::session& sql, const std::string& columns, soci::row& out) {
+  {
+    soci::details::once_temp_type once = (sql << "SELECT " + columns + " " + from_ + " LIMIT 1");
+    once, soci::into(out);
+    for (auto& b : binds_) {
+      if (b.isText)
+        once, soci::use(b.s, b.name);
+      else
+        once, soci::use(b.i, b.name);
+    }
+  }  // runs here
+  return sql.got_data();
+}
+
 bool isNull(const soci::row& r, size_t i) { return r.get_indicator(i) == soci::i_null; }
 
 int64_t i64(const soci::row& r, size_t i) {

@@ -27,26 +27,27 @@ Node fromRow(const soci::row& r) {
   return n;
 }
 
+std::optional<Node> one(soci::session& sql, db::Query& q) {
+  soci::row r;
+  if (!q.first(sql, kCols, r)) return std::nullopt;
+  return fromRow(r);
+}
+
 std::optional<Node> one(soci::session& sql, const std::string& where, const std::string& v) {
-  soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kCols + " FROM region_node WHERE " + where,
-       soci::use(v));
-  for (const auto& r : rs) return fromRow(r);
-  return std::nullopt;
+  db::Query q("FROM region_node");
+  q.where(where).bind("v", v);
+  return one(sql, q);
 }
 }  // namespace
 
 std::optional<Node> byId(soci::session& sql, int64_t id) {
-  long long v = id;
-  soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kCols + " FROM region_node WHERE id = :id",
-       soci::use(v));
-  for (const auto& r : rs) return fromRow(r);
-  return std::nullopt;
+  db::Query q("FROM region_node");
+  q.where("id = :id").bind("id", id);
+  return one(sql, q);
 }
 
 std::optional<Node> byLinkToken(soci::session& sql, const std::string& token) {
-  return one(sql, "link_token = :t", token);
+  return one(sql, "link_token = :v", token);
 }
 
 std::vector<Node> subtree(soci::session& sql, const std::string& path) {

@@ -286,12 +286,11 @@ std::vector<Vaccine> vaccines(soci::session& sql, bool enabledOnly) {
 }
 
 std::optional<Vaccine> vaccine(soci::session& sql, int64_t id) {
-  long long v = id;
-  soci::rowset<soci::row> rs =
-      (sql.prepare << std::string("SELECT ") + kVaccineCols + " FROM vax_vaccine WHERE id = :id",
-       soci::use(v));
-  for (const auto& r : rs) return vaccineRow(r);
-  return std::nullopt;
+  db::Query q("FROM vax_vaccine");
+  q.where("id = :id").bind("id", id);
+  soci::row r;
+  if (!q.first(sql, kVaccineCols, r)) return std::nullopt;
+  return vaccineRow(r);
 }
 
 bool vaccineTaken(soci::session& sql, const std::string& code, const std::string& name,
@@ -344,8 +343,9 @@ std::pair<std::vector<Site>, long long> sites(soci::session& sql, const SiteFilt
 std::optional<Site> site(soci::session& sql, int64_t id) {
   db::Query q(kSiteFrom);
   q.where("s.id = :id").bind("id", id);
-  for (const auto& r : q.select(sql, kSiteCols, "", 0, 1)) return siteRow(r);
-  return std::nullopt;
+  soci::row r;
+  if (!q.first(sql, kSiteCols, r)) return std::nullopt;
+  return siteRow(r);
 }
 
 bool siteNameTaken(soci::session& sql, int64_t streetId, const std::string& name,
@@ -466,10 +466,11 @@ std::optional<std::string> groupToken(soci::session& sql, int64_t streetId) {
 }
 
 std::optional<int64_t> streetOfGroupToken(soci::session& sql, const std::string& token) {
-  soci::rowset<soci::row> rs =
-      (sql.prepare << "SELECT street_id FROM vax_group_link WHERE token = :t", soci::use(token));
-  for (const auto& r : rs) return i64(r, 0);
-  return std::nullopt;
+  long long street = 0;
+  sql << "SELECT street_id FROM vax_group_link WHERE token = :t", soci::use(token),
+      soci::into(street);
+  if (!sql.got_data()) return std::nullopt;
+  return street;
 }
 
 void setGroupToken(soci::session& sql, int64_t streetId, const std::string& token, int64_t now) {
@@ -512,8 +513,9 @@ std::pair<std::vector<Slot>, long long> slots(soci::session& sql, const SlotFilt
 std::optional<Slot> slot(soci::session& sql, int64_t id) {
   db::Query q(kSlotFrom);
   q.where("t.id = :id").bind("id", id);
-  for (const auto& r : q.select(sql, kSlotCols, "", 0, 1)) return slotRow(r);
-  return std::nullopt;
+  soci::row r;
+  if (!q.first(sql, kSlotCols, r)) return std::nullopt;
+  return slotRow(r);
 }
 
 std::vector<Slot> openSlots(soci::session& sql, const std::string& path, const std::string& type,
