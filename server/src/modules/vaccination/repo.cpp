@@ -889,9 +889,14 @@ void followMove(soci::session& sql, const std::string& oldPath, const std::strin
 // ---------------------------------------------------------------- settings
 
 std::map<std::string, std::string> settings(soci::session& sql) {
-  soci::rowset<soci::row> rs = sql.prepare << "SELECT key, value FROM vax_setting";
+  // Read by every booking batch: into vectors, one round trip (a rowset costs PostgreSQL
+  // three). The keys are the few that saveSettings writes, far below the room given.
+  constexpr size_t kRoom = 64;
+  std::vector<std::string> keys(kRoom), values(kRoom);
+  sql << "SELECT key, value FROM vax_setting", soci::into(keys), soci::into(values);
+  if (keys.size() == kRoom) throw std::logic_error("vax_setting holds more keys than expected");
   std::map<std::string, std::string> out;
-  for (const auto& r : rs) out[str(r, 0)] = str(r, 1);
+  for (size_t i = 0; i < keys.size(); ++i) out[keys[i]] = values[i];
   return out;
 }
 
