@@ -29,6 +29,7 @@ local token = os.getenv("BF_TOKEN") or ""
 local slot = os.getenv("BF_SLOT") or "0"
 local grid = os.getenv("BF_GRID") or "0"
 local phase = tonumber(os.getenv("BF_PHASE") or "1")
+local idem = os.getenv("BF_IDEM") == "1"
 local nthreads = tonumber(os.getenv("BF_THREADS") or "1")
 local done_dir = os.getenv("BF_DONE_DIR") or "/tmp"
 local grace_us = tonumber(os.getenv("BF_GRACE_MS") or "50") * 1000
@@ -107,6 +108,12 @@ function request()
   local id = person(n)
   local phone = string.format("135%08d", (tid * 10000000 + n) % 100000000)
   local body = prefix .. n .. '","idNumber":"' .. id .. '","phone":"' .. phone .. suffix
+  if idem then
+    -- As the citizens' page does, each booking carries its own Idempotency-Key; a scrambled
+    -- prefix spreads the keys over the index as random keys would.
+    headers["Idempotency-Key"] = string.format("%08x-%d-%d-%d",
+      (n * 2654435761 + tid) % 4294967296, phase, tid, n)
+  end
   return wrk.format("POST", path, headers, body)
 end
 

@@ -100,6 +100,7 @@ const out = {
   db,
   connections: num('connections'),
   wrk_threads: num('threads'),
+  idempotency_keys: num('idempotency_keys') === 1,
   quota,
   booked,
   acked_201: acked,

@@ -7,6 +7,7 @@
 #   bash bench/booking-flash/run.sh [--connections 256] [--quota 200000] [--soldout-seconds 5]
 #                                   [--db sqlite|postgres|both] [--threads 2]
 #                                   [--baseline-seconds 10] [--max-seconds 600] [--grace-ms 50]
+#                                   [--idempotency-keys]   (each booking keyed, as the citizens' page does)
 #
 # Environment (all optional):
 #   FANGYI_BIN        server binary (default build/server/fangyi, built first by scripts/build.sh server)
@@ -28,6 +29,7 @@ THREADS=2
 BASELINE_SECONDS=10
 MAX_SECONDS=600
 GRACE_MS=50
+IDEM=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) CONNECTIONS=${2:?}; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --baseline-seconds) BASELINE_SECONDS=${2:?}; shift 2 ;;
     --max-seconds) MAX_SECONDS=${2:?}; shift 2 ;;
     --grace-ms) GRACE_MS=${2:?}; shift 2 ;;
+    --idempotency-keys) IDEM=1; shift ;;
     -h|--help) usage ;;
     *) say "unknown argument: $1"; usage ;;
   esac
@@ -237,7 +240,7 @@ wrk_phase() {
   local mode=$1 out=$2 duration=$3 phase=$4 url=${5:-$URL} done_dir
   done_dir=$(mktemp -d "$RUN/done.XXXX")
   BF_MODE=$mode BF_TOKEN=$(jq_field token) BF_SLOT=$(jq_field slotId) BF_GRID=$(jq_field gridId) \
-    BF_PHASE=$phase BF_THREADS=$THREADS BF_DONE_DIR=$done_dir BF_GRACE_MS=$GRACE_MS BF_OUT=$out \
+    BF_PHASE=$phase BF_THREADS=$THREADS BF_DONE_DIR=$done_dir BF_GRACE_MS=$GRACE_MS BF_OUT=$out BF_IDEM=$IDEM \
     run_bg "$out.wrk.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${duration}s" --timeout 10s \
     -s "$HERE/book.lua" "$url"
   [ -s "$out" ] || { say "wrk ($mode) wrote no result:"; cat "$out.wrk.txt" >&2; return 1; }
@@ -261,6 +264,7 @@ run_db() {
   meta db "$db"
   meta connections "$CONNECTIONS"
   meta threads "$THREADS"
+  meta idempotency_keys "$IDEM"
   meta quota "$QUOTA"
   meta server_flags "${SERVE_FLAGS[*]}"
 

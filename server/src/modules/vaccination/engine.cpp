@@ -117,6 +117,15 @@ void Engine::answerLoop() {
 }
 
 void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
+  // Keyed by the person too, so a guessed key never returns someone else's booking.
+  std::string storedKey;
+  if (in.idemKey)
+    storedKey = crypto::tokenHash(*in.idemKey + "|" + personKey(app_, in.person.idNumber));
+  // A slot known full takes nobody: a keyed request (a retry, or the citizens' page, which keys
+  // every booking) is answered from a read of its key beside the writer, which never sees it.
+  // The key's booking, if any, committed before the slot was marked full, so the read finds it.
+  if (in.idemKey && board_.full(in.slotId))
+    return checkKeyOnFull({std::move(storedKey), actor.requestId, std::move(reply)});
   auto p = std::make_unique<Pending>();
   Booking& b = p->b;
   b.code = crypto::randomDigits(18);
@@ -133,8 +142,7 @@ void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
                                        {"relation", in.proxyRelation}})
                                      .dump());
   }
-  // Keyed by the person too, so a guessed key never returns someone else's booking.
-  if (in.idemKey) b.idemKey = crypto::tokenHash(*in.idemKey + "|" + b.idHash);
+  if (in.idemKey) b.idemKey = storedKey;
   b.status = "booked";
   b.source = "online";
   p->in = std::move(in);
@@ -403,6 +411,92 @@ void Engine::run(soci::session& sql, Batch& batch) {
   db::afterCommit([this, full] {
     for (auto [id, g] : full) board_.markFull(id, g);
   });
+}
+
+void Engine::checkKeyOnFull(KeyCheck c) {
+  {
+    std::lock_guard lk(mu_);
+    keyChecks_.push_back(std::move(c));
+    if (checkingKeys_) return;  // the running job picks it up
+    checkingKeys_ = true;
+  }
+  // One reader drains the checks, a batch per query, as the writer drains bookings. A job the
+  // pool drops unrun (no connection) answers the waiting checks 503 rather than strand them.
+  struct Drain {
+    Engine* engine = nullptr;
+    bool ran = false;
+    ~Drain() {
+      if (engine && !ran) engine->failKeyChecks();
+    }
+  };
+  auto drain = std::make_shared<Drain>();  // built in place: a moved-from copy would fire
+  drain->engine = this;
+  db_.read([this, drain](soci::session& sql) {
+    drain->ran = true;
+    for (;;) {
+      std::vector<KeyCheck> checks;
+      {
+        std::lock_guard lk(mu_);
+        while (!keyChecks_.empty() && checks.size() < kMaxBatch) {
+          checks.push_back(std::move(keyChecks_.front()));
+          keyChecks_.pop_front();
+        }
+        if (checks.empty()) {
+          checkingKeys_ = false;
+          return;
+        }
+      }
+      answerKeyChecks(sql, checks);
+    }
+  });
+}
+
+void Engine::failKeyChecks() {
+  std::deque<KeyCheck> checks;
+  {
+    std::lock_guard lk(mu_);
+    checks.swap(keyChecks_);
+    checkingKeys_ = false;
+  }
+  for (auto& c : checks)
+    c.reply(http::Response::problem(
+        Problem(503, "database_error", "the booking could not be read; please retry"),
+        c.requestId));
+}
+
+void Engine::answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks) {
+  static const http::CannedProblem full(
+      Problem::conflict("slot_full", "no places are left in this slot"));
+  std::map<std::string, int64_t> booked;
+  std::exception_ptr error;
+  try {
+    std::vector<std::string> keys;
+    for (const auto& c : checks) keys.push_back(c.storedKey);
+    booked = repo::bookingIdsByIdem(sql, keys);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const int64_t now = Clock::nowMs();
+  for (auto& c : checks) {
+    http::Response r;
+    try {
+      if (error) std::rethrow_exception(error);
+      auto it = booked.find(c.storedKey);
+      auto prior = it == booked.end() ? std::nullopt : repo::booking(sql, it->second);
+      if (prior) {
+        r.status = 201;
+        r.body = publicBody(*prior, now);
+      } else {
+        r = full.answer(c.requestId);
+        r.quiet = true;  // as the answers from memory: a sold-out crowd is not logged line by line
+      }
+    } catch (const std::exception&) {
+      r = http::Response::problem(
+          Problem(503, "database_error", "the booking could not be read; please retry"),
+          c.requestId);
+    }
+    c.reply(std::move(r));
+  }
 }
 
 void Engine::answer(Batch& batch, std::exception_ptr error) {

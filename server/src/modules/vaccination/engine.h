@@ -40,6 +40,14 @@ class Engine {
   void settled(const std::shared_ptr<Batch>& batch, std::exception_ptr e);
   void answer(Batch& batch, std::exception_ptr error);
   void answerLoop();
+  // Keyed requests on a slot known full: their keys are looked up in batches, on a reader.
+  struct KeyCheck {
+    std::string storedKey, requestId;
+    http::Reply reply;
+  };
+  void checkKeyOnFull(KeyCheck c);
+  void answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks);
+  void failKeyChecks();
 
   db::Database& db_;
   AppContext& app_;
@@ -48,6 +56,8 @@ class Engine {
   std::deque<std::unique_ptr<Pending>> queue_;
   const int workers_;  // batches written at once
   int running_ = 0;
+  std::deque<KeyCheck> keyChecks_;
+  bool checkingKeys_ = false;  // a reader job is draining keyChecks_
   std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
   std::condition_variable answerCv_;
   bool stopping_ = false;

@@ -98,10 +98,12 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
   std::map<std::string, int64_t> out;
   if (keys.empty()) return out;
   std::string list = listParam(sql, keys);
-  soci::rowset<soci::row> rs =
-      (sql.prepare << "SELECT idem_key, id FROM vax_booking WHERE " + inList(sql, "idem_key"),
-       soci::use(list));
-  for (const auto& r : rs) out[db::str(r, 0)] = db::i64(r, 1);
+  // Into vectors, one round trip: idem_key is unique, so there is at most a row per key.
+  std::vector<std::string> found(keys.size() + 1);
+  std::vector<long long> ids(keys.size() + 1);
+  sql << "SELECT idem_key, id FROM vax_booking WHERE " + inList(sql, "idem_key"), soci::use(list),
+      soci::into(found), soci::into(ids);
+  for (size_t i = 0; i < found.size(); ++i) out[found[i]] = ids[i];
   return out;
 }
 

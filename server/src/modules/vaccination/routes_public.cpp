@@ -207,7 +207,8 @@ void registerPublicRoutes(http::Routes& routes) {
           throw Problem(503, "unavailable", "booking is not served by this process");
         Engine& engine = *app.vaxEngine;
         // A release that has sold out is answered from memory before anything else is read;
-        // a retry (Idempotency-Key) may have booked before the slot filled, so it goes on.
+        // a keyed request (Idempotency-Key) may retry one that booked before the slot filled,
+        // so it goes on, and the engine answers it from a read of its key.
         if (auto slot = peekSlotId(req.body);
             slot && req.idempotencyKey.empty() && engine.board().full(*slot)) {
           static const http::CannedProblem full(
