@@ -446,7 +446,12 @@ void Engine::checkKeyOnFull(KeyCheck c) {
           return;
         }
       }
-      answerKeyChecks(sql, checks);
+      try {
+        answerKeyChecks(sql, checks);
+      } catch (...) {
+        failKeyChecks();  // and the pool drops this connection for a new one
+        throw;
+      }
     }
   });
 }
@@ -497,6 +502,7 @@ void Engine::answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks) 
     }
     c.reply(std::move(r));
   }
+  if (error) std::rethrow_exception(error);  // every check is answered; now the connection
 }
 
 void Engine::answer(Batch& batch, std::exception_ptr error) {

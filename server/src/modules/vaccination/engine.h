@@ -46,6 +46,7 @@ class Engine {
     http::Reply reply;
   };
   void checkKeyOnFull(KeyCheck c);
+  // Answers every check, then rethrows a database error of the batch's read.
   void answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks);
   void failKeyChecks();
 
