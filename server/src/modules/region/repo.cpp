@@ -32,22 +32,16 @@ std::optional<Node> one(soci::session& sql, db::Query& q) {
   if (!q.first(sql, kCols, r)) return std::nullopt;
   return fromRow(r);
 }
-
-std::optional<Node> one(soci::session& sql, const std::string& where, const std::string& v) {
-  db::Query q("FROM region_node");
-  q.where(where).bind("v", v);
-  return one(sql, q);
-}
 }  // namespace
 
 std::optional<Node> byId(soci::session& sql, int64_t id) {
   db::Query q("FROM region_node");
-  q.where("id = :id").bind("id", id);
-  return one(sql, q);
+  return one(sql, q.where("id = :id").bind("id", id));
 }
 
 std::optional<Node> byLinkToken(soci::session& sql, const std::string& token) {
-  return one(sql, "link_token = :v", token);
+  db::Query q("FROM region_node");
+  return one(sql, q.where("link_token = :t").bind("t", token));
 }
 
 std::vector<Node> subtree(soci::session& sql, const std::string& path) {
