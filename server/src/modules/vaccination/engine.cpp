@@ -68,6 +68,11 @@ std::string loggable(std::exception_ptr e) {
   }
 }
 
+// Keyed by the person too, so a guessed key never returns someone else's booking.
+std::string storedIdemKey(const std::string& key, const std::string& idHash) {
+  return crypto::tokenHash(key + "|" + idHash);
+}
+
 struct GridState {
   std::optional<region::Node> grid;
   std::string streetName;
@@ -117,15 +122,12 @@ void Engine::answerLoop() {
 }
 
 void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
-  // Keyed by the person too, so a guessed key never returns someone else's booking.
-  std::string storedKey;
-  if (in.idemKey)
-    storedKey = crypto::tokenHash(*in.idemKey + "|" + personKey(app_, in.person.idNumber));
   // A slot known full takes nobody: a keyed request (a retry, or the citizens' page, which keys
   // every booking) is answered from a read of its key beside the writer, which never sees it.
   // The key's booking, if any, committed before the slot was marked full, so the read finds it.
   if (in.idemKey && board_.full(in.slotId))
-    return checkKeyOnFull({std::move(storedKey), actor.requestId, std::move(reply)});
+    return checkKeyOnFull({storedIdemKey(*in.idemKey, personKey(app_, in.person.idNumber)),
+                           actor.requestId, std::move(reply)});
   auto p = std::make_unique<Pending>();
   Booking& b = p->b;
   b.code = crypto::randomDigits(18);
@@ -142,7 +144,7 @@ void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
                                        {"relation", in.proxyRelation}})
                                      .dump());
   }
-  if (in.idemKey) b.idemKey = storedKey;
+  if (in.idemKey) b.idemKey = storedIdemKey(*in.idemKey, b.idHash);
   b.status = "booked";
   b.source = "online";
   p->in = std::move(in);
@@ -417,11 +419,17 @@ void Engine::checkKeyOnFull(KeyCheck c) {
   {
     std::lock_guard lk(mu_);
     keyChecks_.push_back(std::move(c));
-    if (checkingKeys_) return;  // the running job picks it up
+    if (checkingKeys_) return;  // the job on its way picks it up
     checkingKeys_ = true;
   }
-  // One reader drains the checks, a batch per query, as the writer drains bookings. A job the
-  // pool drops unrun (no connection) answers the waiting checks 503 rather than strand them.
+  readKeyChecks();
+}
+
+// A batch of checks per read job, one query each, as the writer drains bookings. The next
+// batch is a new job at the back of the read queue, so a sold-out flood takes its turn with
+// other reads instead of keeping a reader. A job the pool drops unrun (no connection) answers
+// the waiting checks 503 rather than strand them.
+void Engine::readKeyChecks() {
   struct Drain {
     Engine* engine = nullptr;
     bool ran = false;
@@ -433,26 +441,28 @@ void Engine::checkKeyOnFull(KeyCheck c) {
   drain->engine = this;
   db_.read([this, drain](soci::session& sql) {
     drain->ran = true;
-    for (;;) {
-      std::vector<KeyCheck> checks;
-      {
-        std::lock_guard lk(mu_);
-        while (!keyChecks_.empty() && checks.size() < kMaxBatch) {
-          checks.push_back(std::move(keyChecks_.front()));
-          keyChecks_.pop_front();
-        }
-        if (checks.empty()) {
-          checkingKeys_ = false;
-          return;
-        }
-      }
-      try {
-        answerKeyChecks(sql, checks);
-      } catch (...) {
-        failKeyChecks();  // and the pool drops this connection for a new one
-        throw;
+    std::vector<KeyCheck> checks;
+    {
+      std::lock_guard lk(mu_);
+      while (!keyChecks_.empty() && checks.size() < kMaxBatch) {
+        checks.push_back(std::move(keyChecks_.front()));
+        keyChecks_.pop_front();
       }
     }
+    try {
+      answerKeyChecks(sql, checks);
+    } catch (...) {
+      failKeyChecks();  // and the pool drops this connection for a new one
+      throw;
+    }
+    {
+      std::lock_guard lk(mu_);
+      if (keyChecks_.empty()) {
+        checkingKeys_ = false;
+        return;
+      }
+    }
+    readKeyChecks();
   });
 }
 

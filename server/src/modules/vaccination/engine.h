@@ -46,6 +46,7 @@ class Engine {
     http::Reply reply;
   };
   void checkKeyOnFull(KeyCheck c);
+  void readKeyChecks();
   // Answers every check, then rethrows a database error of the batch's read.
   void answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks);
   void failKeyChecks();
@@ -58,7 +59,7 @@ class Engine {
   const int workers_;  // batches written at once
   int running_ = 0;
   std::deque<KeyCheck> keyChecks_;
-  bool checkingKeys_ = false;  // a reader job is draining keyChecks_
+  bool checkingKeys_ = false;  // a read job for keyChecks_ is queued or running
   std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
   std::condition_variable answerCv_;
   bool stopping_ = false;
