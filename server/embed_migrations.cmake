@@ -1,5 +1,6 @@
-# Turns db/migrations/NNNN_name[.sqlite|.pg].sql into a C++ table of raw strings.
-file(GLOB files ${DIR}/*.sql)
+# Turns db/migrations/NNNN_name[.sqlite|.pg].sql (FILES, separated by |) into a C++ table of
+# raw strings.
+string(REPLACE "|" ";" files "${FILES}")
 list(SORT files)
 set(body "#include \"db/migrations.h\"\nnamespace fy::db {\nconst std::vector<MigrationFile>& embeddedMigrations() {\n  static const std::vector<MigrationFile> all = {\n")
 foreach(f ${files})
