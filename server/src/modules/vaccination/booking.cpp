@@ -1,6 +1,9 @@
 // Bookings: citizen booking and self-service (V6–V8), records work (V9), site work (V12, V13).
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 
 #include "app/context.h"
 #include "common/clock.h"
@@ -126,6 +129,23 @@ Booking personBooking(soci::session& sql, AppContext& app, const std::string& co
 }  // namespace
 
 // ------------------------------------------------------------------ people
+
+std::string newBookingCode() {
+  constexpr int64_t kEpochMs = 1577836800000;  // 2020-01-01 UTC
+  constexpr uint64_t kMix = 738457;            // odd and not a multiple of 5: a bijection mod 10^6
+  // A random start keeps two processes (two nodes, or a restart with the clock set back) from
+  // walking the same counter values; a code both draw anyway is drawn again at insert.
+  static std::atomic<uint64_t> counter{std::stoull(crypto::randomDigits(6))};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  const uint64_t tick = static_cast<uint64_t>(ms - kEpochMs) / 10 % 1000000000000ULL;
+  const uint64_t tail = counter.fetch_add(1, std::memory_order_relaxed) % 1000000 * kMix % 1000000;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%012llu%06llu", static_cast<unsigned long long>(tick),
+                static_cast<unsigned long long>(tail));
+  return buf;
+}
 
 std::string personKey(AppContext& app, const std::string& normalizedId) {
   return app.vault.blindIndex("id:" + normalizedId);

@@ -90,5 +90,23 @@ TEST(VaxAuditJson, RecordsTheBookingMaskedWithItsState) {
     EXPECT_EQ(bookingAuditText(b).find(secret), std::string::npos) << secret;
 }
 
+// Codes are unique within a process and sort in the order they were made (so the code index
+// grows at its right edge), without adjacent ones differing by one.
+TEST(BookingCode, UniqueEighteenDigitsInTheOrderMade) {
+  std::set<std::string> seen;
+  std::string last;
+  int adjacent = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string c = newBookingCode();
+    ASSERT_EQ(c.size(), 18u);
+    ASSERT_EQ(c.find_first_not_of("0123456789"), std::string::npos) << c;
+    ASSERT_TRUE(seen.insert(c).second) << "drawn twice: " << c;
+    ASSERT_GE(c.substr(0, 12), last.substr(0, std::min<size_t>(12, last.size())));
+    if (!last.empty() && std::stoll(c.substr(12)) == std::stoll(last.substr(12)) + 1) ++adjacent;
+    last = c;
+  }
+  EXPECT_LT(adjacent, 10);
+}
+
 }  // namespace
 }  // namespace fy::vax

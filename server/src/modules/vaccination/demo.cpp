@@ -3,7 +3,6 @@
 
 #include "app/context.h"
 #include "common/clock.h"
-#include "common/crypto.h"
 #include "modules/vaccination/internal.h"
 #include "modules/vaccination/repo.h"
 #include "modules/vaccination/rules.h"
@@ -91,7 +90,7 @@ std::string seedDemo(soci::session& sql, AppContext& app, const Principal& rootI
       int back = dayBack(rng);
       for (int dose = 1; dose <= doses && dose <= v.doses; ++dose) {
         Booking b;
-        b.code = crypto::randomDigits(18);
+        b.code = newBookingCode();
         b.type = "personal";
         b.vaccineId = v.id;
         b.doseNo = dose;

@@ -130,7 +130,7 @@ void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
                            actor.requestId, std::move(reply)});
   auto p = std::make_unique<Pending>();
   Booking& b = p->b;
-  b.code = crypto::randomDigits(18);
+  b.code = newBookingCode();
   b.name = in.person.name;
   setIdentity(b, app_, in.person);
   setPhone(b, app_, in.person.phone);
@@ -366,9 +366,9 @@ void Engine::run(soci::session& sql, Batch& batch) {
     if (p->accepted) accepted.push_back(p.get());
   std::sort(accepted.begin(), accepted.end(),
             [](const Pending* x, const Pending* y) { return x->b.idHash < y->b.idHash; });
-  std::vector<const Booking*> rows;
+  std::vector<Booking*> rows;
   for (Pending* p : accepted) rows.push_back(&p->b);
-  auto ids = repo::insertBookings(sql, rows);
+  auto ids = repo::insertBookings(sql, rows, newBookingCode);
   std::map<std::tuple<int64_t, int64_t, int>, int> gridDelta;
   std::map<std::pair<int64_t, std::string>, int> dayDelta;
   std::vector<notify::Message> sms;

@@ -98,6 +98,12 @@ Person parsePerson(const std::string& idType, const std::string& idNumber,
                    const std::optional<std::string>& birthDate);
 int ageOf(const Person& p, const std::string& onDay);
 
+// A new booking code (预约码), 18 digits: 10-ms ticks since 2020 (12 digits), then this process's
+// counter scrambled (6). Codes made later sort later, so the unique index on code takes each
+// new one at its right edge instead of dirtying a random page per booking. The code names a
+// booking; it opens nothing alone (cancelling or editing also needs the ID number).
+std::string newBookingCode();
+
 // Personal data on a booking as X6 wants it: sealed, blind-indexed, masked.
 std::string personKey(AppContext& app, const std::string& normalizedId);  // blind index of an ID
 std::string personPhoneKey(AppContext& app, const std::string& phone);

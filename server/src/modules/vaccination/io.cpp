@@ -4,7 +4,6 @@
 
 #include "app/context.h"
 #include "common/clock.h"
-#include "common/crypto.h"
 #include "common/csv.h"
 #include "common/xlsx.h"
 #include "modules/audit/service.h"
@@ -223,7 +222,7 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
     }
     const region::Node& grid = g->second.front();
     Booking b;
-    b.code = crypto::randomDigits(18);
+    b.code = newBookingCode();
     b.vaccineId = v->id;
     b.doseNo = dose;
     b.streetId = grid.parentId;

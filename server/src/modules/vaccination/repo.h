@@ -114,8 +114,10 @@ std::vector<ActiveDose> activeDosesOf(soci::session& sql, const std::vector<std:
 std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
                                                 const std::vector<std::string>& keys);
 // Inserts the bookings; a row a unique index refuses (the same person booked by another node
-// meanwhile) gets id 0 instead of failing the batch.
-std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs);
+// meanwhile) gets id 0 instead of failing the batch. A row refused for its code alone (another
+// process drew the same one) takes a new code from `fresh` and is tried again.
+std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<Booking*>& bs,
+                                    const std::function<std::string()>& fresh);
 // Takes n places at once if they are all there and the slot is not locked (锁定); false if
 // another transaction took them or locked it since the batch read the slot.
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now);

@@ -1,5 +1,6 @@
 // SQL of the flash-crowd booking batches: few statements per batch, none per row where it
 // can be helped.
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "db/bulk.h"
@@ -107,7 +108,8 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
   return out;
 }
 
-std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const Booking*>& bs) {
+namespace {
+db::BulkInsert bookingRows(const std::vector<Booking*>& bs) {
   db::BulkInsert in;
   in.table = "vax_booking";
   in.columns = {
@@ -157,7 +159,26 @@ std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<const 
                        b->idemKey ? db::Value(*b->idemKey) : db::Value(),
                        b->createdAt,
                        b->updatedAt});
-  return db::insertMany(sql, in);
+  return in;
+}
+
+bool codeTaken(soci::session& sql, const std::string& code) {
+  db::Query q("FROM vax_booking");
+  q.where("code = :c").bind("c", code);
+  soci::row r;
+  return q.first(sql, "id", r);
+}
+}  // namespace
+
+std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<Booking*>& bs,
+                                    const std::function<std::string()>& fresh) {
+  auto ids = db::insertMany(sql, bookingRows(bs));
+  for (size_t i = 0; i < bs.size(); ++i)
+    for (int tries = 0; !ids[i] && tries < 3 && codeTaken(sql, bs[i]->code); ++tries) {
+      bs[i]->code = fresh();
+      ids[i] = db::insertMany(sql, bookingRows({bs[i]})).front();
+    }
+  return ids;
 }
 
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now) {
