@@ -117,6 +117,18 @@ async function dbWrites(server) {
   return Number(m[1]);
 }
 
+/** fangyi_vax_full_keyed_total of /metrics: keyed bookings on a full slot, by how their key was checked. */
+async function keyedOnFull(server) {
+  const res = await server.client().get('/metrics');
+  assert.equal(res.status, 200);
+  const by = (name) => {
+    const m = new RegExp(`^fangyi_vax_full_keyed_total\\{by="${name}"\\} (\\d+)`, 'm').exec(res.text);
+    assert.ok(m, `metrics list fangyi_vax_full_keyed_total{by="${name}"}`);
+    return Number(m[1]);
+  };
+  return { memory: by('memory'), read: by('read') };
+}
+
 /** Reads the answer off a captcha image: its glyphs are <text> elements placed left to right. */
 function solveCaptcha(image) {
   const svg = Buffer.from(image.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString('utf8');
@@ -460,6 +472,51 @@ describe('full slots answered from memory; retries with an Idempotency-Key', () 
     assert.deepEqual([...new Set(keyed)], ['409 slot_full']);
     assert.equal(await dbWrites(w.server), writes, '100 keyed refusals wrote nothing either: the writer never saw them');
     assert.equal((await getSlot(w.yonghong, slot.id)).booked, 1);
+  });
+
+  test('once a full slot\'s keys are read, new keys are refused from memory; a key that booked, even after a cancel refilled the slot, still gets its booking', async () => {
+    const w = plain;
+    const slot = await w.slot({ quota: 2 });
+    const c = w.server.client();
+    const keyed = (fields, key) => book(c, { token: w.token, slotId: slot.id, gridId: w.grid, ...fields }, { headers: { 'Idempotency-Key': key } });
+    const a = { fields: { idNumber: idNumber() }, key: uniq('idem-') };
+    const first = await keyed(a.fields, a.key);
+    assert.equal(first.status, 201, first.text);
+    const bId = idNumber();
+    const second = await book(c, { token: w.token, slotId: slot.id, gridId: w.grid, idNumber: bId }, { expect: 201 });
+    expectProblem(assert, await keyed({}, uniq('idem-')), 409, 'slot_full');
+    // The first keyed refusal sent the slot's keys to be read; wait for them.
+    let fromMemory = false;
+    for (let i = 0; i < 100 && !fromMemory; i++) {
+      const before = await keyedOnFull(w.server);
+      expectProblem(assert, await keyed({}, uniq('idem-')), 409, 'slot_full');
+      fromMemory = (await keyedOnFull(w.server)).memory === before.memory + 1;
+      if (!fromMemory) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(fromMemory, 'keyed refusals come from memory once the keys are read');
+    const before = await keyedOnFull(w.server);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => keyed({}, uniq('idem-')).then((r) => `${r.status} ${r.body.code}`)));
+    assert.deepEqual([...new Set(answers)], ['409 slot_full']);
+    assert.deepEqual(await keyedOnFull(w.server), { memory: before.memory + 40, read: before.read }, '40 new keys refused without a read');
+    // A key that booked is among the slot's keys: it is read, and answered with its booking.
+    const retry = await keyed(a.fields, a.key);
+    assert.equal(retry.status, 201, retry.text);
+    assert.equal(retry.body.code, first.body.code);
+    assert.equal((await keyedOnFull(w.server)).read, before.read + 1);
+    // A cancel frees a place; a new keyed booking takes it and the slot is full again. The keys
+    // read before the cancel no longer stand: the new booking's retry gets its booking.
+    assert.equal((await c.post(`${PUB}/bookings/${second.body.code}/cancel`, { idNumber: bId })).status, 200);
+    const d = { fields: { idNumber: idNumber() }, key: uniq('idem-') };
+    const third = await keyed(d.fields, d.key);
+    assert.equal(third.status, 201, third.text);
+    for (let i = 0; i < 3; i++) {
+      const again = await keyed(d.fields, d.key);
+      assert.equal(again.status, 201, `retry #${i + 1} of the booking that refilled the slot: ${again.text}`);
+      assert.equal(again.body.code, third.body.code);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expectProblem(assert, await keyed({}, uniq('idem-')), 409, 'slot_full');
+    assert.deepEqual(await codesOf(w, slot.id), [first.body.code, third.body.code].sort());
   });
 
   test('a cancel (citizen or admin) frees the place at once: the next booking → 201', async () => {

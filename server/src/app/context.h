@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/crypto.h"
 #include "common/principal.h"
@@ -29,6 +30,8 @@ struct AppContext {
   std::shared_ptr<RateLimiter> perIdNumber = std::make_shared<RateLimiter>(0, 1);
   // The flash-crowd booking executor of `serve` (null in CLI commands).
   vax::Engine* vaxEngine = nullptr;
+  // Modules' own lines for /metrics (Prometheus text), registered before the server starts.
+  std::vector<std::function<std::string()>> metricLines;
 };
 
 }  // namespace fy

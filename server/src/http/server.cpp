@@ -304,9 +304,11 @@ struct Server::Impl {
       return restinio::request_accepted();
     });
     router->http_get("/metrics", [this](auto req, auto) {
+      std::string body = metrics.render(db.stats());
+      for (const auto& lines : app.metricLines) body += lines();
       return req->create_response()
           .append_header(restinio::http_field::content_type, "text/plain; version=0.0.4")
-          .set_body(metrics.render(db.stats()))
+          .set_body(std::move(body))
           .done();
     });
     for (auto& rt : routes.all()) {

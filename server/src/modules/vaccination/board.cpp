@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "db/database.h"
@@ -77,6 +78,7 @@ bool SlotBoard::full(int64_t slotId) const {
   if (it == full_.end()) return false;
   if (it->second == generation(slotId)) return true;
   full_.erase(it);
+  keys_.erase(slotId);
   return false;
 }
 
@@ -132,6 +134,50 @@ void SlotBoard::heard(const std::string& payload) {
 void SlotBoard::forgetAll() {
   std::lock_guard lk(mu_);
   full_.clear();
+  keys_.clear();
+}
+
+SlotBoard::KeySeen SlotBoard::keySeen(int64_t slotId, uint64_t fingerprint) const {
+  std::lock_guard lk(mu_);
+  auto it = keys_.find(slotId);
+  if (it == keys_.end() || !it->second.ready) return KeySeen::unknown;
+  auto f = full_.find(slotId);
+  if (f == full_.end() || f->second != it->second.gen || it->second.gen != generation(slotId)) {
+    keys_.erase(it);  // places were freed since: the keys may have grown
+    return KeySeen::unknown;
+  }
+  const auto& v = it->second.sorted;
+  return std::binary_search(v.begin(), v.end(), fingerprint) ? KeySeen::maybe : KeySeen::absent;
+}
+
+bool SlotBoard::claimKeyRead(int64_t slotId, uint64_t& gen) {
+  std::lock_guard lk(mu_);
+  auto f = full_.find(slotId);
+  if (f == full_.end() || f->second != generation(slotId)) return false;
+  auto it = keys_.find(slotId);
+  if (it != keys_.end() && it->second.gen == f->second) return false;  // read or being read
+  gen = f->second;
+  keys_[slotId] = Keys{gen, false, {}};
+  return true;
+}
+
+void SlotBoard::keysRead(int64_t slotId, uint64_t gen, std::vector<uint64_t> fingerprints) {
+  std::sort(fingerprints.begin(), fingerprints.end());
+  std::lock_guard lk(mu_);
+  auto it = keys_.find(slotId);
+  if (it == keys_.end() || it->second.gen != gen) return;
+  auto f = full_.find(slotId);
+  if (f == full_.end() || f->second != gen || generation(slotId) != gen) {
+    keys_.erase(it);
+    return;
+  }
+  it->second.sorted = std::move(fingerprints);
+  it->second.ready = true;
+}
+
+void SlotBoard::keysLost(int64_t slotId, uint64_t gen) {
+  std::lock_guard lk(mu_);
+  if (auto it = keys_.find(slotId); it != keys_.end() && it->second.gen == gen) keys_.erase(it);
 }
 
 // PostgreSQL: one connection of its own waits for other nodes' "places freed" notices.

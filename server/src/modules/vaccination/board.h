@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace soci {
 class session;
@@ -43,6 +44,19 @@ class SlotBoard {
   void bump(int64_t slotId) { gen(slotId).fetch_add(1, std::memory_order_acq_rel); }
   // Voids every mark (a missed notification, a connection lost).
   void forgetAll();
+
+  // The idempotency keys of a full slot's bookings, so that a keyed request (the citizens' page
+  // keys every booking) is refused from memory too unless its key may have booked. Keys are
+  // kept as 64-bit fingerprints: a false match only sends the request to the database read.
+  enum class KeySeen { unknown, absent, maybe };
+  KeySeen keySeen(int64_t slotId, uint64_t fingerprint) const;
+  // True once per full mark: the caller is to read the slot's keys and hand them to
+  // `keysRead` with the generation returned in `gen`.
+  bool claimKeyRead(int64_t slotId, uint64_t& gen);
+  // Taken only if the slot is still full under `gen`, and the read began after that mark,
+  // which came after the commit that took the last place: every booking of the slot is in it.
+  void keysRead(int64_t slotId, uint64_t gen, std::vector<uint64_t> fingerprints);
+  void keysLost(int64_t slotId, uint64_t gen);  // the read failed: the next request claims it
   // PostgreSQL: numbers this node's notices and waits until the listener has heard one.
   uint64_t nextNotice();
   void awaitNotice(uint64_t n, std::chrono::milliseconds limit);
@@ -59,6 +73,12 @@ class SlotBoard {
   void* map_ = nullptr;  // the shared mapping (SQLite), else null
   mutable std::mutex mu_;
   mutable std::unordered_map<int64_t, uint64_t> full_;
+  struct Keys {
+    uint64_t gen = 0;
+    bool ready = false;            // false: being read
+    std::vector<uint64_t> sorted;  // fingerprints
+  };
+  mutable std::unordered_map<int64_t, Keys> keys_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> listening_{false};  // PostgreSQL: marks are kept only while we hear notices
   std::thread listener_;

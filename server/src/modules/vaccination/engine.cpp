@@ -80,8 +80,26 @@ struct GridState {
 
 }  // namespace
 
+http::Response slotFullAnswer(const std::string& requestId) {
+  static const http::CannedProblem full(
+      Problem::conflict("slot_full", "no places are left in this slot"));
+  http::Response r = full.answer(requestId);
+  r.quiet = true;
+  return r;
+}
+
 Engine::Engine(db::Database& db, AppContext& app, const std::string& dbUrl)
-    : db_(db), app_(app), board_(db, dbUrl), workers_(db.writers()) {}
+    : db_(db), app_(app), board_(db, dbUrl), workers_(db.writers()) {
+  app_.metricLines.push_back([this] {
+    return fmt::format(
+        "# HELP fangyi_vax_full_keyed_total Keyed bookings on a slot known full, by how their "
+        "key was checked.\n"
+        "# TYPE fangyi_vax_full_keyed_total counter\n"
+        "fangyi_vax_full_keyed_total{{by=\"memory\"}} {}\n"
+        "fangyi_vax_full_keyed_total{{by=\"read\"}} {}\n",
+        keyedFullFromMemory_.load(), keyedFullRead_.load());
+  });
+}
 
 Engine::~Engine() { stop(); }
 
@@ -126,8 +144,8 @@ void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
   // every booking) is answered from a read of its key beside the writer, which never sees it.
   // The key's booking, if any, committed before the slot was marked full, so the read finds it.
   if (in.idemKey && board_.full(in.slotId))
-    return checkKeyOnFull({storedIdemKey(*in.idemKey, personKey(app_, in.person.idNumber)),
-                           actor.requestId, std::move(reply)});
+    return bookOnFull(in.slotId, storedIdemKey(*in.idemKey, personKey(app_, in.person.idNumber)),
+                      actor.requestId, std::move(reply));
   auto p = std::make_unique<Pending>();
   Booking& b = p->b;
   b.code = newBookingCode();
@@ -415,6 +433,48 @@ void Engine::run(soci::session& sql, Batch& batch) {
   });
 }
 
+// Refused from memory once the slot's keys are known and this one is not among them; else
+// the key is read (and, the first time, so are the slot's keys, for the requests after it).
+void Engine::bookOnFull(int64_t slotId, std::string storedKey, const std::string& requestId,
+                        http::Reply reply) {
+  switch (board_.keySeen(slotId, std::hash<std::string>{}(storedKey))) {
+    case SlotBoard::KeySeen::absent:
+      keyedFullFromMemory_.fetch_add(1, std::memory_order_relaxed);
+      return reply(slotFullAnswer(requestId));
+    case SlotBoard::KeySeen::unknown:
+      readKeysOfFull(slotId);
+      break;
+    case SlotBoard::KeySeen::maybe:
+      break;
+  }
+  checkKeyOnFull({std::move(storedKey), requestId, std::move(reply)});
+}
+
+void Engine::readKeysOfFull(int64_t slotId) {
+  uint64_t gen = 0;
+  if (!board_.claimKeyRead(slotId, gen)) return;
+  // Gives the claim back if the read fails or never runs, so that a later request retries it.
+  struct Claim {
+    Claim(SlotBoard& b, int64_t s, uint64_t g) : board(b), slot(s), gen(g) {}
+    ~Claim() {
+      if (!done) board.keysLost(slot, gen);
+    }
+    SlotBoard& board;
+    int64_t slot;
+    uint64_t gen;
+    bool done = false;
+  };
+  auto claim = std::make_shared<Claim>(board_, slotId, gen);
+  db_.read([claim](soci::session& sql) {
+    std::vector<uint64_t> fingerprints;
+    repo::eachIdemKeyOfSlot(sql, claim->slot, [&](const std::string& k) {
+      fingerprints.push_back(std::hash<std::string>{}(k));
+    });
+    claim->board.keysRead(claim->slot, claim->gen, std::move(fingerprints));
+    claim->done = true;
+  });
+}
+
 void Engine::checkKeyOnFull(KeyCheck c) {
   {
     std::lock_guard lk(mu_);
@@ -480,8 +540,7 @@ void Engine::failKeyChecks() {
 }
 
 void Engine::answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks) {
-  static const http::CannedProblem full(
-      Problem::conflict("slot_full", "no places are left in this slot"));
+  keyedFullRead_.fetch_add(checks.size(), std::memory_order_relaxed);
   std::map<std::string, int64_t> booked;
   std::exception_ptr error;
   try {
@@ -502,8 +561,7 @@ void Engine::answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks) 
         r.status = 201;
         r.body = publicBody(*prior, now);
       } else {
-        r = full.answer(c.requestId);
-        r.quiet = true;  // as the answers from memory: a sold-out crowd is not logged line by line
+        r = slotFullAnswer(c.requestId);
       }
     } catch (const std::exception&) {
       r = http::Response::problem(

@@ -4,6 +4,7 @@
 // them in one transaction: per slot one read and one conditional UPDATE, the bookings,
 // their SMS and audit rows in a few multi-row statements; it commits once and answers each.
 // A slot known to be full is answered from memory (board.h).
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -16,6 +17,9 @@
 #include "modules/vaccination/internal.h"
 
 namespace fy::vax {
+
+// 409 slot_full for a slot known full; quiet: a sold-out crowd is not logged line by line.
+http::Response slotFullAnswer(const std::string& requestId);
 
 class Engine {
  public:
@@ -45,6 +49,9 @@ class Engine {
     std::string storedKey, requestId;
     http::Reply reply;
   };
+  void bookOnFull(int64_t slotId, std::string storedKey, const std::string& requestId,
+                  http::Reply reply);
+  void readKeysOfFull(int64_t slotId);
   void checkKeyOnFull(KeyCheck c);
   void readKeyChecks();
   // Answers every check, then rethrows a database error of the batch's read.
@@ -60,6 +67,7 @@ class Engine {
   int running_ = 0;
   std::deque<KeyCheck> keyChecks_;
   bool checkingKeys_ = false;  // a read job for keyChecks_ is queued or running
+  std::atomic<uint64_t> keyedFullFromMemory_{0}, keyedFullRead_{0};
   std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
   std::condition_variable answerCv_;
   bool stopping_ = false;

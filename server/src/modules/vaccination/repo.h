@@ -113,6 +113,9 @@ std::vector<ActiveDose> activeDosesOf(soci::session& sql, const std::vector<std:
 // Idempotency key -> booking id, for the keys that already booked.
 std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
                                                 const std::vector<std::string>& keys);
+// The stored idempotency key of every booking of the slot that has one.
+void eachIdemKeyOfSlot(soci::session& sql, int64_t slotId,
+                       const std::function<void(const std::string&)>& fn);
 // Inserts the bookings; a row a unique index refuses (the same person booked by another node
 // meanwhile) gets id 0 instead of failing the batch. A row refused for its code alone (another
 // process drew the same one) takes a new code from `fresh` and is tried again.

@@ -108,6 +108,16 @@ std::map<std::string, int64_t> bookingIdsByIdem(soci::session& sql,
   return out;
 }
 
+void eachIdemKeyOfSlot(soci::session& sql, int64_t slotId,
+                       const std::function<void(const std::string&)>& fn) {
+  long long id = slotId;
+  soci::rowset<std::string> keys =
+      (sql.prepare
+           << "SELECT idem_key FROM vax_booking WHERE slot_id = :s AND idem_key IS NOT NULL",
+       soci::use(id));
+  for (const auto& k : keys) fn(k);
+}
+
 namespace {
 db::BulkInsert bookingRows(const std::vector<Booking*>& bs) {
   db::BulkInsert in;

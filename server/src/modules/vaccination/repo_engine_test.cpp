@@ -56,8 +56,7 @@ class EngineRepoTest : public ::testing::Test {
 
   std::string holderOf(const std::string& code) {
     std::string idHash;
-    *sql_ << "SELECT id_hash FROM vax_booking WHERE code = :c", soci::use(code),
-        soci::into(idHash);
+    *sql_ << "SELECT id_hash FROM vax_booking WHERE code = :c", soci::use(code), soci::into(idHash);
     return idHash;
   }
 

@@ -208,15 +208,10 @@ void registerPublicRoutes(http::Routes& routes) {
         Engine& engine = *app.vaxEngine;
         // A release that has sold out is answered from memory before anything else is read;
         // a keyed request (Idempotency-Key) may retry one that booked before the slot filled,
-        // so it goes on, and the engine answers it from a read of its key.
+        // so it goes on, and the engine checks its key against the slot's.
         if (auto slot = peekSlotId(req.body);
-            slot && req.idempotencyKey.empty() && engine.board().full(*slot)) {
-          static const http::CannedProblem full(
-              Problem::conflict("slot_full", "no places are left in this slot"));
-          Response r = full.answer(req.requestId);
-          r.quiet = true;
-          return reply(std::move(r));
-        }
+            slot && req.idempotencyKey.empty() && engine.board().full(*slot))
+          return reply(slotFullAnswer(req.requestId));
         limitAddress(app, req.ip);
         BookInput b = bookInput(http::parseObject(req.body));
         limitPerson(app, b.person.idNumber);
