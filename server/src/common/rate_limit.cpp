@@ -22,10 +22,13 @@ int RateLimiter::take(std::string_view key, int64_t nowMs) {
   const double perMs = perMinute_ / 60000.0;
   Shard& sh = shards_[std::hash<std::string_view>{}(key) % shards_.size()];
   std::lock_guard lk(sh.mu);
-  // Forget keys whose bucket has refilled: memory stays bounded by the recent crowd.
-  const int64_t refillMs = static_cast<int64_t>(burst_ / perMs) + 1;
-  if (nowMs - sh.sweptAt > std::max<int64_t>(refillMs, 60000)) {
-    std::erase_if(sh.buckets, [&](const auto& kv) { return nowMs - kv.second.at > refillMs; });
+  // Once a second, forget the buckets that are full again: a fresh one is the same. A crowd
+  // of distinct ID numbers, each seen once, is then held for one token's refill (6 s at 10 a
+  // minute), not for a whole bucket's; sweeping often keeps each sweep short.
+  if (nowMs - sh.sweptAt >= 1000) {
+    std::erase_if(sh.buckets, [&](const auto& kv) {
+      return kv.second.tokens + static_cast<double>(nowMs - kv.second.at) * perMs >= burst_;
+    });
     sh.sweptAt = nowMs;
   }
   auto [it, fresh] = sh.buckets.try_emplace(std::string(key), Bucket{burst_, nowMs});
@@ -39,6 +42,15 @@ int RateLimiter::take(std::string_view key, int64_t nowMs) {
     return 0;
   }
   return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / perMs / 1000.0)));
+}
+
+size_t RateLimiter::keys() const {
+  size_t n = 0;
+  for (const auto& sh : shards_) {
+    std::lock_guard lk(sh.mu);
+    n += sh.buckets.size();
+  }
+  return n;
 }
 
 }  // namespace fy

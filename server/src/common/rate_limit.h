@@ -18,6 +18,7 @@ class RateLimiter {
   // Takes a token: 0 when allowed, else the whole seconds until one is due (for Retry-After).
   int take(std::string_view key);
   int take(std::string_view key, int64_t nowMs);  // with an explicit monotonic time
+  size_t keys() const;  // buckets held: those not yet refilled, plus at most a second's worth
 
  private:
   struct Bucket {
@@ -25,7 +26,7 @@ class RateLimiter {
     int64_t at;
   };
   struct Shard {
-    std::mutex mu;
+    mutable std::mutex mu;
     std::unordered_map<std::string, Bucket> buckets;
     int64_t sweptAt = 0;
   };

@@ -23,6 +23,21 @@ TEST(RateLimiter, ReportsLongWaitsInWholeSeconds) {
   EXPECT_EQ(r.take("k", 15000), 15);
 }
 
+// A bucket full again is forgotten (a fresh one is the same), so memory follows the refill
+// time of one token, not of the whole bucket; a bucket still short is kept.
+TEST(RateLimiter, ForgetsBucketsOnceTheyAreFullAgain) {
+  RateLimiter r(10, 3);  // a token every 6 s
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(r.take("once-" + std::to_string(i), 0), 0);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(r.take("busy", 0), 0);
+  EXPECT_EQ(r.keys(), 1001u);
+  for (int i = 0; i < 16; ++i) r.take("tick-" + std::to_string(i), 5000);  // not refilled yet
+  EXPECT_GE(r.keys(), 1001u);
+  for (int i = 0; i < 256; ++i) r.take("tick-" + std::to_string(i), 6100);  // sweeps every shard
+  EXPECT_EQ(r.keys(), 257u) << "the thousand single requests are forgotten; busy and the ticks stay";
+  EXPECT_EQ(r.take("busy", 6100), 0) << "busy got one token back in 6 s";
+  EXPECT_EQ(r.take("busy", 6100), 6) << "and is still short: its bucket was kept";
+}
+
 TEST(RateLimiter, ZeroMeansNoLimit) {
   RateLimiter r(0, 1);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(r.take("a", 0), 0);
