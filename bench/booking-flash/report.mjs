@@ -136,6 +136,7 @@ const out = {
   server_cpu_us_per_booking: round(div(cpu, acked) * 1e6, 1),
   soldout_server_cpu_s: num('soldout_server_cpu_s'),
   server_rss_peak_mb: num('server_rss_peak_mb'),
+  keyed_on_full: meta.keyed_on_full_memory ? { memory: num('keyed_on_full_memory'), read: num('keyed_on_full_read') } : null,
   server_5xx: num('server_5xx'),
   server_log_errors: num('server_log_errors'),
   server_flags: meta.server_flags || null,

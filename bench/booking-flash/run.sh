@@ -320,7 +320,11 @@ run_db() {
   meta db_active_bookings "$(sed -n 2p <<<"$inv")"
   meta db_double_booked "$(sed -n 3p <<<"$inv")"
 
-  # ---- the server is done: stop it, then read its log
+  # ---- the server is done: its counters, then stop it and read its log
+  local metrics
+  metrics=$(curl -fsS "$URL/metrics" 2>/dev/null || true)
+  meta keyed_on_full_memory "$(sed -n 's/^fangyi_vax_full_keyed_total{by="memory"} //p' <<<"$metrics")"
+  meta keyed_on_full_read "$(sed -n 's/^fangyi_vax_full_keyed_total{by="read"} //p' <<<"$metrics")"
   meta server_rss_peak_mb "$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")"
   stop_pid "$SERVER_PID" 15
   SERVER_PID=
