@@ -433,20 +433,30 @@ void Engine::run(soci::session& sql, Batch& batch) {
   });
 }
 
-// Refused from memory once the slot's keys are known and this one is not among them; else
-// the key is read (and, the first time, so are the slot's keys, for the requests after it).
-void Engine::bookOnFull(int64_t slotId, std::string storedKey, const std::string& requestId,
-                        http::Reply reply) {
+bool Engine::refusesKey(int64_t slotId, const std::string& idNumber, const std::string& key) {
+  return refusedFromMemory(slotId, storedIdemKey(key, personKey(app_, idNumber)));
+}
+
+// Whether a keyed request on a full slot can be refused at once: the slot's keys are known and
+// its key is not among them. The first such request has the keys read for those after it.
+bool Engine::refusedFromMemory(int64_t slotId, const std::string& storedKey) {
   switch (board_.keySeen(slotId, std::hash<std::string>{}(storedKey))) {
     case SlotBoard::KeySeen::absent:
       keyedFullFromMemory_.fetch_add(1, std::memory_order_relaxed);
-      return reply(slotFullAnswer(requestId));
+      return true;
     case SlotBoard::KeySeen::unknown:
       readKeysOfFull(slotId);
-      break;
+      return false;
     case SlotBoard::KeySeen::maybe:
-      break;
+      return false;
   }
+  return false;
+}
+
+// Refused from memory, else its key is read (its booking, or 409).
+void Engine::bookOnFull(int64_t slotId, std::string storedKey, const std::string& requestId,
+                        http::Reply reply) {
+  if (refusedFromMemory(slotId, storedKey)) return reply(slotFullAnswer(requestId));
   checkKeyOnFull({std::move(storedKey), requestId, std::move(reply)});
 }
 

@@ -32,6 +32,9 @@ class Engine {
   // Seals the person's data here, on the caller's thread, and answers through `reply` once
   // the booking's batch has committed and is on disk (or with the problem that refused it).
   void book(BookInput in, const Actor& actor, http::Reply reply);
+  // On a slot known full: true when the slot's keys are known and this request's key (of the
+  // person with this normalised ID number) is not among them, so it can be refused at once.
+  bool refusesKey(int64_t slotId, const std::string& idNumber, const std::string& key);
 
   static constexpr size_t kMaxBatch = 512;
 
@@ -51,6 +54,7 @@ class Engine {
   };
   void bookOnFull(int64_t slotId, std::string storedKey, const std::string& requestId,
                   http::Reply reply);
+  bool refusedFromMemory(int64_t slotId, const std::string& storedKey);
   void readKeysOfFull(int64_t slotId);
   void checkKeyOnFull(KeyCheck c);
   void readKeyChecks();

@@ -1,4 +1,5 @@
 // Citizen routes (V4–V8): no sign-in; what they reveal is bounded by what the caller proves.
+#include <cctype>
 #include <charconv>
 
 #include "app/context.h"
@@ -45,6 +46,33 @@ std::optional<int64_t> peekSlotId(std::string_view body) {
   auto [end, ec] = std::from_chars(body.data() + i, body.data() + body.size(), v);
   if (ec != std::errc() || v <= 0) return std::nullopt;
   return v;
+}
+
+bool namedOnce(std::string_view body, std::string_view quotedKey) {
+  auto at = body.find(quotedKey);
+  return at != std::string_view::npos && body.find(quotedKey, at + 1) == std::string_view::npos;
+}
+
+// The ID number of a booking body without parsing it all, as parsing would normalise it
+// (upper case), for a keyed request on a full slot. Only when the answer is certain: the body
+// names "slotId" and "idNumber" once each (a proxy's idNumber makes two) and the number is
+// plain letters and digits; otherwise the body is parsed as usual.
+std::optional<std::string> peekIdNumber(std::string_view body) {
+  constexpr std::string_view kKey = "\"idNumber\"";
+  if (!namedOnce(body, kKey) || !namedOnce(body, "\"slotId\"")) return std::nullopt;
+  size_t i = body.find(kKey) + kKey.size();
+  auto skipSpace = [&] {
+    while (i < body.size() && (body[i] == ' ' || body[i] == '\t')) ++i;
+  };
+  skipSpace();
+  if (i >= body.size() || body[i++] != ':') return std::nullopt;
+  skipSpace();
+  if (i >= body.size() || body[i++] != '"') return std::nullopt;
+  std::string id;
+  for (; i < body.size() && std::isalnum(static_cast<unsigned char>(body[i])); ++i)
+    id += static_cast<char>(std::toupper(static_cast<unsigned char>(body[i])));
+  if (id.empty() || id.size() > 30 || i >= body.size() || body[i] != '"') return std::nullopt;
+  return id;
 }
 
 Response image(std::string body, const char* type) {
@@ -201,23 +229,25 @@ void registerPublicRoutes(http::Routes& routes) {
                 return Response::ok(eligibilityJson(c.sql, c.app, p));
               }});
 
-  routes.postAsync(
-      base + "/bookings", [](const http::Request& req, AppContext& app, http::Reply reply) {
-        if (!app.vaxEngine)
-          throw Problem(503, "unavailable", "booking is not served by this process");
-        Engine& engine = *app.vaxEngine;
-        // A release that has sold out is answered from memory before anything else is read;
-        // a keyed request (Idempotency-Key) may retry one that booked before the slot filled,
-        // so it goes on, and the engine checks its key against the slot's.
-        if (auto slot = peekSlotId(req.body);
-            slot && req.idempotencyKey.empty() && engine.board().full(*slot))
-          return reply(slotFullAnswer(req.requestId));
-        limitAddress(app, req.ip);
-        BookInput b = bookInput(http::parseObject(req.body));
-        limitPerson(app, b.person.idNumber);
-        if (!req.idempotencyKey.empty()) b.idemKey = req.idempotencyKey;
-        engine.book(std::move(b), Actor{0, "citizen", req.ip, req.requestId}, std::move(reply));
-      });
+  routes.postAsync(base + "/bookings", [](const http::Request& req, AppContext& app,
+                                          http::Reply reply) {
+    if (!app.vaxEngine) throw Problem(503, "unavailable", "booking is not served by this process");
+    Engine& engine = *app.vaxEngine;
+    // A release that has sold out is answered from memory before anything else is read;
+    // a keyed request (Idempotency-Key) may retry one that booked before the slot filled,
+    // so its key is checked against the slot's: here, when the body's ID number can be
+    // read off it, else by the engine once the body is parsed.
+    if (auto slot = peekSlotId(req.body); slot && engine.board().full(*slot)) {
+      if (req.idempotencyKey.empty()) return reply(slotFullAnswer(req.requestId));
+      if (auto id = peekIdNumber(req.body); id && engine.refusesKey(*slot, *id, req.idempotencyKey))
+        return reply(slotFullAnswer(req.requestId));
+    }
+    limitAddress(app, req.ip);
+    BookInput b = bookInput(http::parseObject(req.body));
+    limitPerson(app, b.person.idNumber);
+    if (!req.idempotencyKey.empty()) b.idemKey = req.idempotencyKey;
+    engine.book(std::move(b), Actor{0, "citizen", req.ip, req.requestId}, std::move(reply));
+  });
 
   routes.add({"POST", base + "/lookup", http::kPublic, http::Kind::Read, [](Ctx& c) {
                 limitAddress(c.app, c.req.ip);
