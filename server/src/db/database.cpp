@@ -179,10 +179,11 @@ int Database::writers() const {
   return dialect_ == Dialect::Sqlite ? 1 : std::max(1, cfg_.writers);
 }
 
-void Database::read(std::function<void(soci::session&)> job) {
+void Database::read(std::function<void(soci::session&)> job,
+                    std::function<void(std::exception_ptr)> failed) {
   {
     std::lock_guard lk(rmu_);
-    rq_.push_back(std::move(job));
+    rq_.push_back({std::move(job), std::move(failed)});
   }
   rcv_.notify_one();
 }
@@ -447,7 +448,7 @@ void Database::rewindWal(soci::session& sql) {
 void Database::readerLoop(int) {
   std::unique_ptr<soci::session> sql;
   for (;;) {
-    std::function<void(soci::session&)> job;
+    ReadJob job;
     {
       std::unique_lock lk(rmu_);
       rcv_.wait(lk, [&] { return stopping_.load() || !rq_.empty(); });
@@ -458,12 +459,11 @@ void Database::readerLoop(int) {
     readersBusy_++;
     try {
       if (!sql) sql = connectRetrying(*this, stopping_);
-      job(*sql);
-    } catch (const soci::soci_error& e) {
-      spdlog::error("read job failed: {}", e.what());
-      sql.reset();
+      job.run(*sql);
     } catch (const std::exception& e) {
-      spdlog::error("read job failed: {}", e.what());
+      spdlog::error("read job failed: {}", loggable(e));
+      if (dynamic_cast<const soci::soci_error*>(&e)) sql.reset();  // a new connection next
+      if (job.failed) job.failed(std::current_exception());
     }
     readersBusy_--;
   }

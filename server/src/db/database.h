@@ -66,7 +66,11 @@ class Database {
   // when two nodes share PostgreSQL (the booking engine): any writer may take them.
   void writeParallel(WriteJob job);
   int writers() const;  // how many transactions writeParallel jobs may run in at once
-  void read(std::function<void(soci::session&)> job);
+  // A read job runs on a reader thread. `failed`, if set, is called there with the error when
+  // the job throws or cannot run (no connection), so whoever waits on it is answered. It must
+  // not throw.
+  void read(std::function<void(soci::session&)> job,
+            std::function<void(std::exception_ptr)> failed = {});
 
   // For CLI commands and start-up work: runs on the caller's thread with its own session.
   std::unique_ptr<soci::session> connect() const;
@@ -115,7 +119,11 @@ class Database {
 
   mutable std::mutex rmu_;
   std::condition_variable rcv_;
-  std::deque<std::function<void(soci::session&)>> rq_;
+  struct ReadJob {
+    std::function<void(soci::session&)> run;
+    std::function<void(std::exception_ptr)> failed;
+  };
+  std::deque<ReadJob> rq_;
   std::vector<std::thread> readers_;
 
   std::atomic<int64_t> readersBusy_{0}, batches_{0}, writes_{0};

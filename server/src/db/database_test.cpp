@@ -147,6 +147,36 @@ TEST_F(DatabaseTest, ALoneFailedWriteLeavesNothingAndTheNextOneCommits) {
   EXPECT_EQ(sum, 2);
 }
 
+// A read job that throws is reported to its `failed`, so whoever waits on it is answered; one
+// that succeeds is not, and the reader goes on with the next job.
+TEST_F(DatabaseTest, AFailedReadIsReportedAndTheReaderGoesOn) {
+  Database db({url_, 1});
+  db.start();
+  std::promise<std::string> failed;
+  std::promise<int> ran;
+  db.read([](soci::session& sql) { sql << "SELECT nothing FROM no_such_table"; },
+          [&failed](std::exception_ptr e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+              failed.set_value(x.what());
+            }
+          });
+  db.read(
+      [&ran](soci::session& sql) {
+        int v = 0;
+        sql << "SELECT 7", soci::into(v);
+        ran.set_value(v);
+      },
+      [](std::exception_ptr) { ADD_FAILURE() << "a job that succeeded was reported failed"; });
+  auto reported = failed.get_future();
+  ASSERT_EQ(reported.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the failed read was never reported";
+  EXPECT_NE(reported.get().find("no_such_table"), std::string::npos);
+  EXPECT_EQ(ran.get_future().get(), 7);
+  db.stop();
+}
+
 TEST_F(DatabaseTest, MigrationsApplyOnceAndRecordTheVersion) {
   Database db({url_, 0});
   auto s = db.connect();

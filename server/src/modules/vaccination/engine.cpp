@@ -73,6 +73,11 @@ std::string storedIdemKey(const std::string& key, const std::string& idHash) {
   return crypto::tokenHash(key + "|" + idHash);
 }
 
+http::Response keyReadFailed(const std::string& requestId) {
+  return http::Response::problem(
+      Problem(503, "database_error", "the booking could not be read; please retry"), requestId);
+}
+
 struct GridState {
   std::optional<region::Node> grid;
   std::string streetName;
@@ -463,26 +468,16 @@ void Engine::bookOnFull(int64_t slotId, std::string storedKey, const std::string
 void Engine::readKeysOfFull(int64_t slotId) {
   uint64_t gen = 0;
   if (!board_.claimKeyRead(slotId, gen)) return;
-  // Gives the claim back if the read fails or never runs, so that a later request retries it.
-  struct Claim {
-    Claim(SlotBoard& b, int64_t s, uint64_t g) : board(b), slot(s), gen(g) {}
-    ~Claim() {
-      if (!done) board.keysLost(slot, gen);
-    }
-    SlotBoard& board;
-    int64_t slot;
-    uint64_t gen;
-    bool done = false;
-  };
-  auto claim = std::make_shared<Claim>(board_, slotId, gen);
-  db_.read([claim](soci::session& sql) {
-    std::vector<uint64_t> fingerprints;
-    repo::eachIdemKeyOfSlot(sql, claim->slot, [&](const std::string& k) {
-      fingerprints.push_back(std::hash<std::string>{}(k));
-    });
-    claim->board.keysRead(claim->slot, claim->gen, std::move(fingerprints));
-    claim->done = true;
-  });
+  db_.read(
+      [this, slotId, gen](soci::session& sql) {
+        std::vector<uint64_t> fingerprints;
+        repo::eachIdemKeyOfSlot(sql, slotId, [&](const std::string& k) {
+          fingerprints.push_back(std::hash<std::string>{}(k));
+        });
+        board_.keysRead(slotId, gen, std::move(fingerprints));
+      },
+      // The claim goes back, so that a later request has the keys read again.
+      [this, slotId, gen](std::exception_ptr) { board_.keysLost(slotId, gen); });
 }
 
 void Engine::checkKeyOnFull(KeyCheck c) {
@@ -497,43 +492,30 @@ void Engine::checkKeyOnFull(KeyCheck c) {
 
 // A batch of checks per read job, one query each, as the writer drains bookings. The next
 // batch is a new job at the back of the read queue, so a sold-out flood takes its turn with
-// other reads instead of keeping a reader. A job the pool drops unrun (no connection) answers
-// the waiting checks 503 rather than strand them.
+// other reads instead of keeping a reader. A job that fails or cannot run (no connection)
+// answers the waiting checks 503 rather than strand them.
 void Engine::readKeyChecks() {
-  struct Drain {
-    Engine* engine = nullptr;
-    bool ran = false;
-    ~Drain() {
-      if (engine && !ran) engine->failKeyChecks();
-    }
-  };
-  auto drain = std::make_shared<Drain>();  // built in place: a moved-from copy would fire
-  drain->engine = this;
-  db_.read([this, drain](soci::session& sql) {
-    drain->ran = true;
-    std::vector<KeyCheck> checks;
-    {
-      std::lock_guard lk(mu_);
-      while (!keyChecks_.empty() && checks.size() < kMaxBatch) {
-        checks.push_back(std::move(keyChecks_.front()));
-        keyChecks_.pop_front();
-      }
-    }
-    try {
-      answerKeyChecks(sql, checks);
-    } catch (...) {
-      failKeyChecks();  // and the pool drops this connection for a new one
-      throw;
-    }
-    {
-      std::lock_guard lk(mu_);
-      if (keyChecks_.empty()) {
-        checkingKeys_ = false;
-        return;
-      }
-    }
-    readKeyChecks();
-  });
+  db_.read(
+      [this](soci::session& sql) {
+        std::vector<KeyCheck> checks;
+        {
+          std::lock_guard lk(mu_);
+          while (!keyChecks_.empty() && checks.size() < kMaxBatch) {
+            checks.push_back(std::move(keyChecks_.front()));
+            keyChecks_.pop_front();
+          }
+        }
+        answerKeyChecks(sql, checks);
+        {
+          std::lock_guard lk(mu_);
+          if (keyChecks_.empty()) {
+            checkingKeys_ = false;
+            return;
+          }
+        }
+        readKeyChecks();
+      },
+      [this](std::exception_ptr) { failKeyChecks(); });
 }
 
 void Engine::failKeyChecks() {
@@ -543,10 +525,7 @@ void Engine::failKeyChecks() {
     checks.swap(keyChecks_);
     checkingKeys_ = false;
   }
-  for (auto& c : checks)
-    c.reply(http::Response::problem(
-        Problem(503, "database_error", "the booking could not be read; please retry"),
-        c.requestId));
+  for (auto& c : checks) c.reply(keyReadFailed(c.requestId));
 }
 
 void Engine::answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks) {
@@ -574,9 +553,7 @@ void Engine::answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks) 
         r = slotFullAnswer(c.requestId);
       }
     } catch (const std::exception&) {
-      r = http::Response::problem(
-          Problem(503, "database_error", "the booking could not be read; please retry"),
-          c.requestId);
+      r = keyReadFailed(c.requestId);
     }
     c.reply(std::move(r));
   }
