@@ -17,32 +17,18 @@
 #include <utility>
 #include <vector>
 
+#include "common/temp_dir.h"
+
 namespace fy::xlsx {
 namespace {
 
 using Cells = std::vector<std::string>;
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fy-xlsx-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::size_t fileCount() const {
-    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(path_),
-                                                  std::filesystem::directory_iterator()));
-  }
-
- private:
-  std::string path_;
-};
+std::size_t fileCount(const TempDir& dir) {
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir.path()),
+                                                std::filesystem::directory_iterator()));
+}
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -51,7 +37,7 @@ std::string readFile(const std::string& path) {
 
 // A zip archive in memory, built with minizip through a temporary file.
 std::string makeZip(const Entries& entries) {
-  TempDir dir;
+  TempDir dir("fy-xlsx-test");
   const std::string path = dir.path() + "/t.zip";
   zipFile z = zipOpen64(path.c_str(), APPEND_STATUS_CREATE);
   EXPECT_NE(z, nullptr);
@@ -69,7 +55,7 @@ std::string makeZip(const Entries& entries) {
 // One part of an archive held in memory (via a temporary file: the test should not depend on
 // the reader under test).
 std::string zipEntry(const std::string& zipBytes, const std::string& name) {
-  TempDir dir;
+  TempDir dir("fy-xlsx-test");
   const std::string path = dir.path() + "/t.zip";
   std::ofstream(path, std::ios::binary) << zipBytes;
   unzFile z = unzOpen64(path.c_str());
@@ -150,7 +136,7 @@ std::string sharedStrings(const std::string& items) {
 }
 
 TEST(Xlsx, WriterRoundTrip) {
-  TempDir dir;
+  TempDir dir("fy-xlsx-test");
   const Cells header = {"姓名", "身份证号", "备注", "剂次"};
   const std::vector<Cells> rows = {
       {"张三", "320102199001011234", "=1+1", "1"},
@@ -168,7 +154,7 @@ TEST(Xlsx, WriterRoundTrip) {
   for (const auto& r : rows) w.row(r);
   const std::string bytes = w.finish();
   EXPECT_EQ(bytes.substr(0, 2), "PK");
-  EXPECT_EQ(dir.fileCount(), 0u) << "temporary files left behind";
+  EXPECT_EQ(fileCount(dir), 0u) << "temporary files left behind";
 
   const auto back = readFirstSheet(bytes);
   ASSERT_EQ(back.size(), 6u);
@@ -196,7 +182,7 @@ TEST(Xlsx, WriterRoundTrip) {
 }
 
 TEST(Xlsx, WriterMixedNumbers) {
-  TempDir dir;
+  TempDir dir("fy-xlsx-test");
   Writer w(dir.path(), "Stats");
   w.header({"region", "doses", "rate", "note", "big"});
   w.rowMixed({"Xuanwu", "1200", "0.875", "n/a", "1e20"}, {false, true, true, true, true});
@@ -218,7 +204,7 @@ TEST(Xlsx, WriterMixedNumbers) {
 }
 
 TEST(Xlsx, WriterTruncatesOverlongCellsOnCharacterBoundary) {
-  TempDir dir;
+  TempDir dir("fy-xlsx-test");
   std::string longText;
   for (int i = 0; i < 12000; ++i) longText += "疫";  // 36000 bytes
   Writer w(dir.path(), "S");
@@ -230,12 +216,12 @@ TEST(Xlsx, WriterTruncatesOverlongCellsOnCharacterBoundary) {
 }
 
 TEST(Xlsx, WriterErrorsAndCleanup) {
-  TempDir dir;
+  TempDir dir("fy-xlsx-test");
   EXPECT_THROW(Writer(dir.path(), "bad:name"), std::invalid_argument);
   EXPECT_THROW(Writer(dir.path(), ""), std::invalid_argument);
   EXPECT_THROW(Writer(dir.path(), std::string(32, 'x')), std::invalid_argument);
   EXPECT_THROW(Writer(dir.path() + "/missing", "S"), std::system_error);
-  EXPECT_EQ(dir.fileCount(), 0u);
+  EXPECT_EQ(fileCount(dir), 0u);
 
   {
     Writer w(dir.path(), "S");
@@ -256,9 +242,9 @@ TEST(Xlsx, WriterErrorsAndCleanup) {
     Writer w(dir.path(), "S");
     w.header({"a", "b"});
     for (int i = 0; i < 5000; ++i) w.row({"x", std::to_string(i)});
-    EXPECT_GE(dir.fileCount(), 1u);
+    EXPECT_GE(fileCount(dir), 1u);
   }
-  EXPECT_EQ(dir.fileCount(), 0u);
+  EXPECT_EQ(fileCount(dir), 0u);
   EXPECT_EQ(fds(), before);
 
   Writer moved(dir.path(), "S");

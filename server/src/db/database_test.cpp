@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "common/crypto.h"
+#include "common/temp_dir.h"
 #include "db/migrations.h"
 #include "db/soci.h"
 
@@ -17,15 +16,8 @@ namespace fy::db {
 
 class DatabaseTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    crypto::init();
-    dir_ = std::filesystem::temp_directory_path() / ("fy-db-" + crypto::randomToken(6));
-    std::filesystem::create_directories(dir_);
-    url_ = "sqlite:" + (dir_ / "t.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
-  std::string url_;
+  TempDir dir_{"fy-db"};
+  std::string url_ = dir_.sqliteUrl();
 };
 
 // SQLite: the writer's COMMIT does not wait for the disk and the writer goes on; `done` waits

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "common/crypto.h"
+#include "common/temp_dir.h"
 #include "db/database.h"
 #include "db/soci.h"
 
@@ -17,9 +16,8 @@ namespace {
 // restarted from its top, and readers beside the writer.
 TEST(WalVfs, WhatTheWriterBuffersEveryReaderSeesAfterCommit) {
   crypto::init();
-  auto dir = std::filesystem::temp_directory_path() / ("fy-wal-" + crypto::randomToken(6));
-  std::filesystem::create_directories(dir);
-  Database db({"sqlite:" + (dir / "t.db").string(), 1});
+  TempDir dir("fy-wal");
+  Database db({dir.sqliteUrl(), 1});
   auto w = db.connect();
   auto r = db.connect();
   *w << "PRAGMA wal_autocheckpoint=0";
@@ -82,8 +80,6 @@ TEST(WalVfs, WhatTheWriterBuffersEveryReaderSeesAfterCommit) {
   long long n = 0;
   *again << "SELECT COUNT(*) FROM t", soci::into(n);
   EXPECT_EQ(n, 29000);
-  again.reset();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

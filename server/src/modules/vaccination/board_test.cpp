@@ -3,9 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "common/crypto.h"
+#include "common/temp_dir.h"
 #include "db/database.h"
 
 namespace fy::vax {
@@ -16,17 +14,8 @@ using Seen = SlotBoard::KeySeen;
 class SlotBoardKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    crypto::init();
-    dir_ = std::filesystem::temp_directory_path() / ("fy-board-" + crypto::randomToken(6));
-    std::filesystem::create_directories(dir_);
-    const std::string url = "sqlite:" + (dir_ / "t.db").string();
-    db_ = std::make_unique<db::Database>(db::Config{url, 0});
-    board_ = std::make_unique<SlotBoard>(*db_, url);
-  }
-  void TearDown() override {
-    board_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
+    db_ = std::make_unique<db::Database>(db::Config{dir_.sqliteUrl(), 0});
+    board_ = std::make_unique<SlotBoard>(*db_, dir_.sqliteUrl());
   }
   // Marks slot 7 full under its current generation and returns that generation.
   uint64_t fill() {
@@ -35,7 +24,7 @@ class SlotBoardKeysTest : public ::testing::Test {
     return g;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"fy-board"};  // first: removed after the board and the database
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<SlotBoard> board_;
 };

@@ -1,10 +1,10 @@
 // The batch reads of the booking engine (repo_engine.cpp), on a real SQLite database.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <set>
 
 #include "common/crypto.h"
+#include "common/temp_dir.h"
 #include "db/database.h"
 #include "db/migrations.h"
 #include "db/soci.h"
@@ -17,18 +17,11 @@ class EngineRepoTest : public ::testing::Test {
  protected:
   void SetUp() override {
     crypto::init();
-    dir_ = std::filesystem::temp_directory_path() / ("fy-engine-" + crypto::randomToken(6));
-    std::filesystem::create_directories(dir_);
-    db_ = std::make_unique<db::Database>(db::Config{"sqlite:" + (dir_ / "t.db").string(), 0});
+    db_ = std::make_unique<db::Database>(db::Config{dir_.sqliteUrl(), 0});
     sql_ = db_->connect();
     db::migrate(*sql_, db::Dialect::Sqlite);
     // Bookings alone: their slot, vaccine and region rows do not matter to these reads.
     *sql_ << "PRAGMA foreign_keys=OFF";
-  }
-  void TearDown() override {
-    sql_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void book(const std::string& idHash, int64_t vaccineId, int dose, std::optional<int64_t> at) {
@@ -60,7 +53,7 @@ class EngineRepoTest : public ::testing::Test {
     return idHash;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"fy-engine"};  // first: removed after the database closes
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<soci::session> sql_;
 };
