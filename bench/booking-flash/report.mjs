@@ -137,6 +137,11 @@ const out = {
   soldout_server_cpu_s: num('soldout_server_cpu_s'),
   server_rss_peak_mb: num('server_rss_peak_mb'),
   keyed_on_full: meta.keyed_on_full_memory ? { memory: num('keyed_on_full_memory'), read: num('keyed_on_full_read') } : null,
+  search_terms: {
+    pending_after_soldout: num('terms_pending_after_soldout'),
+    catch_up_s: num('terms_catch_up_s'),
+    pending_after_wait: num('terms_pending_after_wait'),
+  },
   server_5xx: num('server_5xx'),
   server_log_errors: num('server_log_errors'),
   server_flags: meta.server_flags || null,

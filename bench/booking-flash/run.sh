@@ -320,6 +320,25 @@ run_db() {
   meta db_active_bookings "$(sed -n 2p <<<"$inv")"
   meta db_double_booked "$(sed -n 3p <<<"$inv")"
 
+  # ---- the crowd's search terms are written behind it: how many were still queued when the
+  # sold-out phase ended, and how long after that the queue took to empty
+  local q_terms="SELECT count(*) FROM vax_booking_unsearched;" pending t0 left
+  count_terms() {  # empty for a server older than the queue (A/B runs of old binaries)
+    if [ "$db" = sqlite ]; then sqlite3 -cmd '.timeout 10000' "$RUN/data/fangyi.db" "$q_terms"
+    else "${psql_cmd[@]}" -c "$q_terms"; fi 2>/dev/null || true
+  }
+  pending=$(count_terms)
+  t0=$(date +%s.%N)
+  left=$pending
+  for _ in $(seq 1 600); do
+    [ "${left:-0}" -eq 0 ] && break
+    sleep 0.1
+    left=$(count_terms)
+  done
+  meta terms_pending_after_soldout "$pending"
+  meta terms_pending_after_wait "$left"
+  meta terms_catch_up_s "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b - a}')"
+
   # ---- the server is done: its counters, then stop it and read its log
   local metrics
   metrics=$(curl -fsS "$URL/metrics" 2>/dev/null || true)

@@ -475,6 +475,12 @@ test('V7: details (grid, phone) change before the first dose; after it → 409 f
   assert.equal(res.body.phoneMasked, maskPhone(newPhone));
   expectProblem(assert, await anon().post(`${PUB}/lookup`, { idNumber: id, phone }), 404, 'not_found', 'the old phone no longer finds it');
   assert.equal((await anon().post(`${PUB}/lookup`, { idNumber: id, phone: newPhone })).status, 200);
+  // The staff's keyword search follows the change, whether or not the booking's search terms
+  // were written yet (the crowd path writes them behind it).
+  const codesFor = async (keyword) => (await zhonglou.get(`${VAX}/bookings?keyword=${keyword}`)).body.items.map((x) => x.code);
+  assert.deepEqual(await codesFor(newPhone), [b.code]);
+  assert.deepEqual(await codesFor(phone), [], 'the old phone no longer finds it');
+  assert.deepEqual(await codesFor(id), [b.code]);
   const tianning = vx.nodeList.find((n) => n.level === 4 && n.path.startsWith(vx.node('天宁区').path));
   const far = await anon().post(`${PUB}/bookings/${b.code}/profile`, { idNumber: id, gridId: tianning.id, phone: newPhone });
   expectProblem(assert, far, 422, undefined, 'a grid of another district');

@@ -339,6 +339,7 @@ void Database::settle(Settled& s) {
     }
   }
   for (size_t i = 0; i < s.jobs.size(); ++i) {
+    if (!s.jobs[i].done) continue;
     try {
       s.jobs[i].done(s.errors[i]);
     } catch (const std::exception& e) {

@@ -42,8 +42,8 @@ struct Stats {
 // savepoint of a group-committed transaction (alone, in the transaction itself). `committed`,
 // if set, is called on the writer thread as soon as the transaction has ended, with the error
 // that undid the job if any: follow-up work may start there, but nobody may be told "saved".
-// `done` is called only once the commit is on disk (or with that error), so a client is never
-// told "saved" before the data is durable.
+// `done`, if set, is called only once the commit is on disk (or with that error), so a client is
+// never told "saved" before the data is durable.
 struct WriteJob {
   std::function<void(soci::session&)> run;
   std::function<void(std::exception_ptr)> done;

@@ -118,6 +118,7 @@ void Engine::start() {
     // Re-read under the generation just taken: a place freed meanwhile bumps it.
     if (auto s = repo::slot(*sql, id); s && s->booked >= s->quota) board_.markFull(id, g);
   }
+  termsWriter_ = std::thread([this] { termsLoop(); });
 }
 
 void Engine::stop() {
@@ -126,7 +127,9 @@ void Engine::stop() {
     stopping_ = true;
   }
   answerCv_.notify_all();
+  termsCv_.notify_all();
   if (answerer_.joinable()) answerer_.join();
+  if (termsWriter_.joinable()) termsWriter_.join();
   board_.stop();
 }
 
@@ -223,6 +226,7 @@ void Engine::ended(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
   bool more;
   {
     std::lock_guard lk(mu_);
+    if (!e) termsBehind_ = true;
     if (again) {
       for (auto it = batch->rbegin(); it != batch->rend(); ++it) {
         (*it)->reset();
@@ -234,6 +238,47 @@ void Engine::ended(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
     if (!more) running_--;
   }
   if (more) schedule();
+}
+
+// Rounds of a few hundred bookings, so that a booking arriving meanwhile waits for one short
+// transaction at most. They start once no booking request, booked or refused, has come for
+// kQuiet (the crowd has passed, sold-out retries included, or there never was one) and follow
+// each other while the queue lasts; under a crowd that does not pass, one round a second keeps
+// the queue from growing without end. After an error, the next round waits for the next tick:
+// no loop against a database that is down.
+void Engine::termsLoop() {
+  using namespace std::chrono_literals;
+  constexpr std::chrono::milliseconds kQuiet = 50ms, kAtLeastEvery = 1s;
+  auto lastRound = std::chrono::steady_clock::now();
+  std::unique_lock lk(mu_);
+  for (;;) {
+    termsCv_.wait_for(lk, kQuiet, [&] { return stopping_ || termsRoundDone_; });
+    termsRoundDone_ = false;
+    if (stopping_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const auto last = std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(lastArrival_.load(std::memory_order_relaxed)));
+    const bool quiet = queue_.empty() && running_ == 0 && now - last >= kQuiet;
+    if (!termsBehind_ || writingTerms_ || (!quiet && now - lastRound < kAtLeastEvery)) continue;
+    writingTerms_ = true;
+    termsBehind_ = false;
+    lastRound = now;
+    lk.unlock();
+    auto taken = std::make_shared<int>(0);
+    db_.write({[taken](soci::session& sql) { *taken = repo::writeQueuedTerms(sql, kTermsBatch); },
+               {},
+               [this, taken](std::exception_ptr e) {
+                 if (e) spdlog::warn("search terms not written: {}", loggable(e));
+                 {
+                   std::lock_guard g(mu_);
+                   writingTerms_ = false;
+                   if (e || *taken == kTermsBatch) termsBehind_ = true;
+                   termsRoundDone_ = !e;
+                 }
+                 termsCv_.notify_all();
+               }});
+    lk.lock();
+  }
 }
 
 void Engine::settled(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {

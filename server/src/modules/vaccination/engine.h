@@ -5,6 +5,7 @@
 // their SMS and audit rows in a few multi-row statements; it commits once and answers each.
 // A slot known to be full is answered from memory (board.h).
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -35,6 +36,11 @@ class Engine {
   // On a slot known full: true when the slot's keys are known and this request's key (of the
   // person with this normalised ID number) is not among them, so it can be refused at once.
   bool refusesKey(int64_t slotId, const std::string& idNumber, const std::string& key);
+  // A booking request came, to be answered or refused: the crowd has not passed yet.
+  void arrived() {
+    lastArrival_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                       std::memory_order_relaxed);
+  }
 
   static constexpr size_t kMaxBatch = 512;
 
@@ -61,6 +67,9 @@ class Engine {
   // Answers every check, then rethrows a database error of the batch's read.
   void answerKeyChecks(soci::session& sql, std::vector<KeyCheck>& checks);
   void failKeyChecks();
+  // The search terms of the crowd's bookings, written once it has passed.
+  void termsLoop();
+  static constexpr int kTermsBatch = 500;
 
   db::Database& db_;
   AppContext& app_;
@@ -71,6 +80,12 @@ class Engine {
   int running_ = 0;
   std::deque<KeyCheck> keyChecks_;
   bool checkingKeys_ = false;  // a read job for keyChecks_ is queued or running
+  bool termsBehind_ = true;    // bookings may wait for their search terms
+  bool writingTerms_ = false;  // a writeQueuedTerms job is queued or running
+  bool termsRoundDone_ = false;
+  std::atomic<std::chrono::steady_clock::rep> lastArrival_{0};
+  std::condition_variable termsCv_;
+  std::thread termsWriter_;
   std::atomic<uint64_t> keyedFullFromMemory_{0}, keyedFullRead_{0};
   std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
   std::condition_variable answerCv_;

@@ -235,19 +235,38 @@ void scope(db::Query& q, const std::string& col, const std::string& path) {
   q.where(col + " >= :sp AND " + col + " < :spe").bind("sp", path).bind("spe", scopeEnd(path));
 }
 
+// A keyword matched on the search terms, and on the row itself for bookings still queued for
+// their terms (few, and none once the crowd has passed).
+std::string termOrQueued(const std::string& termCond, const std::string& rowCond) {
+  // "x.id IN" walks the queue and looks each booking up; SQLite joined the other way round,
+  // scanning every booking.
+  return "b.id IN (SELECT booking_id FROM vax_booking_term WHERE " + termCond +
+         " UNION ALL SELECT x.id FROM vax_booking x WHERE x.id IN (SELECT booking_id FROM "
+         "vax_booking_unsearched) AND " +
+         rowCond + ")";
+}
+
 // forPage: the scope is written so that no index serves it, which lets SQLite walk bookings
 // newest-first and stop after one page instead of sorting the whole scope; counting keeps
 // the index.
 void applyBookingFilter(db::Query& q, const BookingFilter& f, bool forPage) {
   scope(q, forPage ? "(b.region_path || '')" : "b.region_path", f.path);
-  if (f.name) q.where("b.name = :name").bind("name", *f.name);
+  if (f.name)
+    q.where(termOrQueued("term = :nt", "x.name = :name"))
+        .bind("nt", "n" + *f.name)
+        .bind("name", *f.name);
   if (f.code) q.where("b.code = :code").bind("code", *f.code);
   if (f.idHash) q.where("b.id_hash = :idh").bind("idh", *f.idHash);
   if (f.idTailRev)
-    q.where("b.id_tail >= :tl AND b.id_tail < :tle")
+    q.where(termOrQueued("term >= :tt AND term < :tte", "x.id_tail >= :tl AND x.id_tail < :tle"))
+        .bind("tt", "t" + *f.idTailRev)
+        .bind("tte", "t" + *f.idTailRev + "\x7f")
         .bind("tl", *f.idTailRev)
         .bind("tle", *f.idTailRev + "\x7f");
-  if (f.phoneHash) q.where("b.phone_hash = :ph").bind("ph", *f.phoneHash);
+  if (f.phoneHash)
+    q.where(termOrQueued("term = :pt", "x.phone_hash = :ph"))
+        .bind("pt", "p" + *f.phoneHash)
+        .bind("ph", *f.phoneHash);
   if (f.type) q.where("b.type = :type").bind("type", *f.type);
   if (f.status) q.where("b.status = :status").bind("status", *f.status);
   // "+ 0" on the page query keeps the vaccine index for counting only (see forPage).
@@ -646,6 +665,7 @@ int64_t insertBooking(soci::session& sql, const Booking& b, bool wantId) {
       soci::use(b.proxyEnc), soci::use(b.status), soci::use(cin, cinI), soci::use(vat, vatI),
       soci::use(b.lotNo), soci::use(b.vaccinator), soci::use(rel, relI), soci::use(rem, remI),
       soci::use(b.source), soci::use(idem, idemI), soci::use(t), soci::use(t);
+  writeTermsOfCode(sql, b.code);
   if (wantId) {
     // RETURNING in the same statement makes SQLite journal every page it touches twice;
     // bulk imports skip it.
@@ -770,11 +790,13 @@ bool vaccinate(soci::session& sql, int64_t id, int64_t at, const std::string& lo
 }
 
 void updatePerson(soci::session& sql, const Booking& b) {
+  const bool termed = dropPersonTerms(sql, b.id);
   long long i = b.id, st = b.streetId, g = b.gridId, t = b.updatedAt;
   sql << "UPDATE vax_booking SET name = :n, phone_enc = :pe, phone_hash = :ph, phone_mask = :pm, "
          "street_id = :st, grid_id = :g, region_path = :p, updated_at = :t WHERE id = :id",
       soci::use(b.name), soci::use(b.phoneEnc), soci::use(b.phoneHash), soci::use(b.phoneMask),
       soci::use(st), soci::use(g), soci::use(b.regionPath), soci::use(t), soci::use(i);
+  if (termed) writePersonTerms(sql, b.id);
 }
 
 bool clearRemind(soci::session& sql, int64_t id) {

@@ -121,6 +121,17 @@ void eachIdemKeyOfSlot(soci::session& sql, int64_t slotId,
 // process drew the same one) takes a new code from `fresh` and is tried again.
 std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<Booking*>& bs,
                                     const std::function<std::string()>& fresh);
+// Search terms (vax_booking_term, 0005_booking_search_terms.sql). insertBookings queues its
+// bookings for them; this writes the terms of up to `limit` queued bookings, takes them off
+// the queue and says how many it took.
+int writeQueuedTerms(soci::session& sql, int limit);
+// The terms of a booking written at once (every path but the crowd's).
+void writeTermsOfCode(soci::session& sql, const std::string& code);
+// Before a booking's name or phone changes: removes its name and phone terms and returns true,
+// or returns false if it is queued, and then its terms will be written from its new values.
+// After the change, writePersonTerms writes them again where this returned true.
+bool dropPersonTerms(soci::session& sql, int64_t bookingId);
+void writePersonTerms(soci::session& sql, int64_t bookingId);
 // Takes n places at once if they are all there and the slot is not locked (锁定); false if
 // another transaction took them or locked it since the batch read the slot.
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now);

@@ -188,7 +188,87 @@ std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<Bookin
       bs[i]->code = fresh();
       ids[i] = db::insertMany(sql, bookingRows({bs[i]})).front();
     }
+  // Their search terms are written behind (writeQueuedTerms): the queue's key grows at its
+  // right edge, where the terms' keys would each dirty a page anywhere in their index.
+  std::vector<std::string> queued;
+  for (int64_t id : ids)
+    if (id) queued.push_back(std::to_string(id));
+  if (!queued.empty()) {
+    std::string list = listParam(sql, queued);
+    sql << (isPostgres(sql) ? "INSERT INTO vax_booking_unsearched (booking_id) SELECT "
+                              "CAST(k AS BIGINT) FROM unnest(CAST(:list AS text[])) AS k"
+                            : "INSERT INTO vax_booking_unsearched (booking_id) SELECT "
+                              "CAST(value AS INTEGER) FROM json_each(:list)"),
+        soci::use(list);
+  }
   return ids;
+}
+
+// ------------------------------------------------------------------ search terms
+
+namespace {
+// The terms of the bookings `cond` picks (one parameter, :k), in term order, so the index's
+// pages are dirtied one after another. `kinds` picks among name (n), phone (p) and ID tail (t).
+void insertTerms(soci::session& sql, const std::string& cond, const std::string& k,
+                 const std::string& kinds = "npt") {
+  std::string parts;
+  auto add = [&](char kind, const char* expr, const char* nonEmpty) {
+    if (kinds.find(kind) == std::string::npos) return;
+    if (!parts.empty()) parts += " UNION ALL ";
+    parts +=
+        std::string("SELECT '") + kind + "' || " + expr + " AS term, id FROM picked" + nonEmpty;
+  };
+  add('n', "name", "");
+  add('p', "phone_hash", " WHERE phone_hash <> ''");
+  add('t', "id_tail", " WHERE id_tail <> ''");
+  sql << "INSERT INTO vax_booking_term (term, booking_id) WITH picked AS (SELECT id, name, "
+         "phone_hash, id_tail FROM vax_booking WHERE " +
+             cond + ") SELECT term, id FROM (" + parts + ") terms ORDER BY term",
+      soci::use(k);
+}
+}  // namespace
+
+int writeQueuedTerms(soci::session& sql, int limit) {
+  long long n = limit;
+  // PostgreSQL: a booking whose person an editor is changing (locked in the queue by
+  // dropPersonTerms) is left for a later round, and two nodes never take the same booking.
+  std::vector<long long> taken(static_cast<size_t>(limit) + 1);
+  sql << std::string(
+             "DELETE FROM vax_booking_unsearched WHERE booking_id IN (SELECT booking_id "
+             "FROM vax_booking_unsearched ORDER BY booking_id LIMIT :n") +
+             (isPostgres(sql) ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING booking_id",
+      soci::use(n), soci::into(taken);
+  if (taken.empty()) return 0;
+  std::vector<std::string> ids;
+  for (long long id : taken) ids.push_back(std::to_string(id));
+  insertTerms(sql,
+              isPostgres(sql) ? "id = ANY(CAST(CAST(:k AS text[]) AS bigint[]))"
+                              : "id IN (SELECT CAST(value AS INTEGER) FROM json_each(:k))",
+              listParam(sql, ids));
+  return static_cast<int>(taken.size());
+}
+
+void writeTermsOfCode(soci::session& sql, const std::string& code) {
+  insertTerms(sql, "code = :k", code);
+}
+
+bool dropPersonTerms(soci::session& sql, int64_t bookingId) {
+  long long id = bookingId, queued = 0;
+  // PostgreSQL: waits for a writeQueuedTerms that took this booking, then finds it gone; or
+  // locks it in the queue, so that none takes it before this transaction ends.
+  sql << std::string("SELECT booking_id FROM vax_booking_unsearched WHERE booking_id = :id") +
+             (isPostgres(sql) ? " FOR UPDATE" : ""),
+      soci::use(id), soci::into(queued);
+  if (sql.got_data()) return false;
+  sql << "DELETE FROM vax_booking_term WHERE booking_id = :id AND term IN (SELECT 'n' || name "
+         "FROM vax_booking WHERE id = :id2 UNION ALL SELECT 'p' || phone_hash FROM vax_booking "
+         "WHERE id = :id3)",
+      soci::use(id), soci::use(id), soci::use(id);
+  return true;
+}
+
+void writePersonTerms(soci::session& sql, int64_t bookingId) {
+  insertTerms(sql, "id = CAST(:k AS BIGINT)", std::to_string(bookingId), "np");
 }
 
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now) {

@@ -109,5 +109,83 @@ TEST_F(EngineRepoTest, ATakenCodeIsDrawnAgainAndATakenPersonIsNot) {
   EXPECT_EQ(holderOf(first.code), "a");
 }
 
+// The staff's keyword search finds a booking of the crowd path while it waits for its search
+// terms and after they are written, by name, phone and ID tail alike; a changed name is found
+// under the new one only, whether the change came before its terms or after.
+TEST_F(EngineRepoTest, SearchTermsFindQueuedAndWrittenBookingsAlike) {
+  auto person = [](const std::string& idHash, const std::string& name, const std::string& tail,
+                   const std::string& phone) {
+    Booking b = row(idHash, 1, 1);
+    b.name = name;
+    b.idTail = tail;
+    b.phoneHash = phone;
+    return b;
+  };
+  // The list joins each booking's vaccine and regions.
+  *sql_ << "INSERT OR IGNORE INTO vax_vaccine (id, code, name, doses, created_at, updated_at) "
+           "VALUES "
+           "(1, 'v', 'v', 2, 0, 0)";
+  *sql_ << "INSERT OR IGNORE INTO region_node (id, name, level, path, created_at, updated_at) "
+           "VALUES "
+           "(1, 'r', 1, '/1/', 0, 0)";
+  Booking li = person("a", "李四", "4321", "ph-li"), wang = person("b", "王五", "4399", "ph-wang"),
+          zhao = person("c", "赵六", "8765", "");
+  auto ids = repo::insertBookings(*sql_, {&li, &wang, &zhao}, [] { return std::string(); });
+  auto found = [&](auto set) {
+    repo::BookingFilter f;
+    f.path = "/1/";
+    f.limit = 50;
+    set(f);
+    auto [rows, total] = repo::bookings(*sql_, f);
+    std::set<int64_t> out;
+    for (const auto& b : rows) out.insert(b.id);
+    EXPECT_EQ(total, static_cast<long long>(out.size()));
+    return out;
+  };
+  auto byName = [&](const std::string& n) { return found([&](auto& f) { f.name = n; }); };
+  auto byTail = [&](const std::string& t) { return found([&](auto& f) { f.idTailRev = t; }); };
+  auto byPhone = [&](const std::string& p) { return found([&](auto& f) { f.phoneHash = p; }); };
+  auto searches = [&] {
+    EXPECT_EQ(byName("李四"), (std::set<int64_t>{ids[0]}));
+    EXPECT_EQ(byTail("43"), (std::set<int64_t>{ids[0], ids[1]}));
+    EXPECT_EQ(byTail("876"), (std::set<int64_t>{ids[2]}));
+    EXPECT_EQ(byPhone("ph-wang"), (std::set<int64_t>{ids[1]}));
+    EXPECT_TRUE(byName("张三").empty());
+  };
+  searches();  // queued
+  EXPECT_EQ(repo::writeQueuedTerms(*sql_, 2), 2);
+  searches();  // two written, one queued
+  EXPECT_EQ(repo::writeQueuedTerms(*sql_, 2), 1);
+  EXPECT_EQ(repo::writeQueuedTerms(*sql_, 2), 0);
+  searches();  // written
+
+  Booking renamed = *repo::booking(*sql_, ids[0]);  // its terms are written
+  renamed.name = "李思";
+  renamed.phoneHash = "ph-li2";
+  repo::updatePerson(*sql_, renamed);
+  EXPECT_TRUE(byName("李四").empty());
+  EXPECT_TRUE(byPhone("ph-li").empty());
+  EXPECT_EQ(byName("李思"), (std::set<int64_t>{ids[0]}));
+  EXPECT_EQ(byPhone("ph-li2"), (std::set<int64_t>{ids[0]}));
+  EXPECT_EQ(byTail("4321"), (std::set<int64_t>{ids[0]}));
+
+  Booking qian = person("d", "钱七", "1111", "ph-qian");
+  const int64_t q = repo::insertBookings(*sql_, {&qian}, [] { return std::string(); }).front();
+  Booking early = *repo::booking(*sql_, q);  // still queued
+  early.name = "钱八";
+  repo::updatePerson(*sql_, early);
+  EXPECT_EQ(byName("钱八"), (std::set<int64_t>{q}));
+  EXPECT_EQ(repo::writeQueuedTerms(*sql_, 10), 1);
+  EXPECT_EQ(byName("钱八"), (std::set<int64_t>{q}));
+  EXPECT_TRUE(byName("钱七").empty());
+
+  // Every other path writes the terms at once.
+  Booking sun = person("e", "孙九", "2222", "ph-sun");
+  const int64_t s = repo::insertBooking(*sql_, sun);
+  EXPECT_EQ(repo::writeQueuedTerms(*sql_, 10), 0);
+  EXPECT_EQ(byName("孙九"), (std::set<int64_t>{s}));
+  EXPECT_EQ(byPhone("ph-sun"), (std::set<int64_t>{s}));
+}
+
 }  // namespace
 }  // namespace fy::vax

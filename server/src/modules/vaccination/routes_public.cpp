@@ -233,6 +233,7 @@ void registerPublicRoutes(http::Routes& routes) {
                                           http::Reply reply) {
     if (!app.vaxEngine) throw Problem(503, "unavailable", "booking is not served by this process");
     Engine& engine = *app.vaxEngine;
+    engine.arrived();
     // A release that has sold out is answered from memory before anything else is read;
     // a keyed request (Idempotency-Key) may retry one that booked before the slot filled,
     // so its key is checked against the slot's: here, when the body's ID number can be
