@@ -49,6 +49,22 @@ test('/healthz answers 200', async () => {
   assert.deepEqual(await res.json(), { status: 'ok' });
 });
 
+// PostgreSQL can cut a connection under a server (an administrator, a restart, a failover):
+// the reader that held it must take a new one, not answer 503 from then on.
+if (DB_KIND === 'postgres') {
+  test('reads on connections PostgreSQL cut answer 503 at most once a reader, then 200 again', async () => {
+    const read = async () => (await admin.get('/api/v1/region/tree')).status;
+    for (let i = 0; i < 4; i++) assert.equal(await read(), 200);
+    const cut = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    await run('psql', ['-v', 'ON_ERROR_STOP=1', '-q', `${PG_BASE}/${server.pgDb}`, '-c', cut]);
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push(await read());
+    assert.ok(statuses.filter((s) => s !== 200).length <= 2, `two readers, one failure each at most: ${statuses}`);
+    assert.deepEqual(statuses.slice(-4), [200, 200, 200, 200], `${statuses}`);
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+  });
+}
+
 test('/readyz answers 200 with the schema version', async () => {
   const res = await fetch(`${server.url}/readyz`);
   assert.equal(res.status, 200);

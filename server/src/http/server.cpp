@@ -247,15 +247,21 @@ struct Server::Impl {
         finish(fromException(std::current_exception(), r->requestId));
       }
     } else if (rt.kind == Kind::Read) {
-      db.read([this, &rt, r, finish](soci::session& sql) {
-        Response resp;
-        try {
-          resp = execute(rt, *r, sql);
-        } catch (...) {
-          resp = fromException(std::current_exception(), r->requestId);
-        }
-        finish(std::move(resp));
-      });
+      // A database error leaves the job, so that the reader replaces its connection (the one
+      // that broke, maybe); `failed` answers it, as it answers a job that could not run.
+      db.read(
+          [this, &rt, r, finish](soci::session& sql) {
+            Response resp;
+            try {
+              resp = execute(rt, *r, sql);
+            } catch (const soci::soci_error&) {
+              throw;
+            } catch (...) {
+              resp = fromException(std::current_exception(), r->requestId);
+            }
+            finish(std::move(resp));
+          },
+          [r, finish](std::exception_ptr e) { finish(fromException(e, r->requestId)); });
     } else {
       auto out = std::make_shared<Response>();
       db.write({[this, &rt, r, out](soci::session& sql) { *out = execute(rt, *r, sql); },
@@ -287,20 +293,20 @@ struct Server::Impl {
           .done();
     });
     router->http_get("/readyz", [this](auto req, auto) {
-      db.read([this, req](soci::session& sql) {
-        Response r;
-        try {
-          int have = db::currentVersion(sql);
-          int want = db::latestVersion();
-          r = Response::json(have >= want ? 200 : 503,
-                             {{"status", have >= want ? "ready" : "migrations_pending"},
-                              {"schemaVersion", have},
-                              {"expected", want}});
-        } catch (const std::exception& e) {
-          r = Response::json(503, {{"status", "database_unreachable"}});
-        }
-        send(req, r, "-");
-      });
+      db.read(
+          [this, req](soci::session& sql) {
+            int have = db::currentVersion(sql);
+            int want = db::latestVersion();
+            send(req,
+                 Response::json(have >= want ? 200 : 503,
+                                {{"status", have >= want ? "ready" : "migrations_pending"},
+                                 {"schemaVersion", have},
+                                 {"expected", want}}),
+                 "-");
+          },
+          [this, req](std::exception_ptr) {
+            send(req, Response::json(503, {{"status", "database_unreachable"}}), "-");
+          });
       return restinio::request_accepted();
     });
     router->http_get("/metrics", [this](auto req, auto) {
