@@ -258,7 +258,19 @@ void Database::writerLoop(int idx) {
           *sql << "PRAGMA temp_store=MEMORY";
         }
       }
-      *sql << (dialect_ == Dialect::Sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      if (dialect_ == Dialect::Sqlite) {
+        *sql << "BEGIN IMMEDIATE";
+      } else {
+        // A connection PostgreSQL cut (restart, failover) fails here, before any job ran: a
+        // new one takes over and the batch goes on, instead of failing every job in it.
+        try {
+          *sql << "BEGIN";
+        } catch (const soci::soci_error& e) {
+          spdlog::warn("writer connection lost ({}), reconnecting", loggable(e));
+          sql = connectRetrying(*this, stopping_);
+          *sql << "BEGIN";
+        }
+      }
       // A job alone needs no savepoint: if it fails, the whole transaction goes. A savepoint
       // would copy every page the job touches (SQLite) or open a subtransaction
       // (PostgreSQL), and a booking batch touches hundreds.
