@@ -79,9 +79,9 @@ class Engine {
   const int workers_;  // batches written at once
   int running_ = 0;
   std::deque<KeyCheck> keyChecks_;
-  bool checkingKeys_ = false;  // a read job for keyChecks_ is queued or running
-  bool termsBehind_ = true;    // bookings may wait for their search terms
-  bool writingTerms_ = false;  // a writeQueuedTerms job is queued or running
+  bool checkingKeys_ = false;    // a read job for keyChecks_ is queued or running
+  bool termsBehind_ = true;      // bookings may wait for their search terms
+  bool writingTerms_ = false;    // a writeQueuedTerms job is queued or running
   bool termsRoundDone_ = false;  // a round ended: the next may start at once
   std::atomic<std::chrono::steady_clock::rep> lastArrival_{0};
   std::condition_variable termsCv_;
