@@ -40,9 +40,9 @@ struct Problem : std::runtime_error {
     return {403, std::move(code), std::move(detail)};
   }
   static Problem tooMany(int retryAfterSeconds, std::string what) {
-    Problem p(429, "rate_limited",
-              "too many requests " + what + ": try again in " +
-                  std::to_string(retryAfterSeconds) + " s");
+    Problem p(
+        429, "rate_limited",
+        "too many requests " + what + ": try again in " + std::to_string(retryAfterSeconds) + " s");
     p.retryAfter = retryAfterSeconds;
     return p;
   }

@@ -33,7 +33,8 @@ TEST(RateLimiter, ForgetsBucketsOnceTheyAreFullAgain) {
   for (int i = 0; i < 16; ++i) r.take("tick-" + std::to_string(i), 5000);  // not refilled yet
   EXPECT_GE(r.keys(), 1001u);
   for (int i = 0; i < 256; ++i) r.take("tick-" + std::to_string(i), 6100);  // sweeps every shard
-  EXPECT_EQ(r.keys(), 257u) << "the thousand single requests are forgotten; busy and the ticks stay";
+  EXPECT_EQ(r.keys(), 257u)
+      << "the thousand single requests are forgotten; busy and the ticks stay";
   EXPECT_EQ(r.take("busy", 6100), 0) << "busy got one token back in 6 s";
   EXPECT_EQ(r.take("busy", 6100), 6) << "and is still short: its bucket was kept";
 }

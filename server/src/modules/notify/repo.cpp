@@ -55,11 +55,11 @@ void insertAllSms(soci::session& sql, const std::string& tmpl, const std::vector
                   int64_t now) {
   db::BulkInsert in;
   in.table = "notify_sms";
-  in.columns = {"phone_enc", "phone_mask", "template",   "content",
-                "status",    "attempts",   "next_attempt_at", "region_path", "created_at"};
+  in.columns = {"phone_enc", "phone_mask",      "template",    "content",   "status",
+                "attempts",  "next_attempt_at", "region_path", "created_at"};
   for (const auto& r : rows)
-    in.rows.push_back({r.phoneEnc, r.phoneMask, tmpl, r.content, std::string("pending"),
-                       int64_t{0}, now, r.regionPath, now});
+    in.rows.push_back({r.phoneEnc, r.phoneMask, tmpl, r.content, std::string("pending"), int64_t{0},
+                       now, r.regionPath, now});
   db::insertMany(sql, in);
 }
 
