@@ -25,6 +25,20 @@ std::string inList(soci::session& sql, const std::string& column) {
 std::string listParam(soci::session& sql, const std::vector<std::string>& values) {
   return isPostgres(sql) ? db::pgTextArray(values) : nlohmann::json(values).dump();
 }
+
+// One row per id of the list (bound as `:name`, from listParam), as a number: compared with
+// an integer column as text, SQLite would match nothing.
+std::string idRows(soci::session& sql, const std::string& name) {
+  return isPostgres(sql)
+             ? "SELECT CAST(k AS BIGINT) FROM unnest(CAST(:" + name + " AS text[])) AS k"
+             : "SELECT CAST(value AS INTEGER) FROM json_each(:" + name + ")";
+}
+
+std::string idList(soci::session& sql, const std::vector<int64_t>& ids) {
+  std::vector<std::string> text;
+  for (int64_t id : ids) text.push_back(std::to_string(id));
+  return listParam(sql, text);
+}
 }  // namespace
 
 void notifyChannel(soci::session& sql, const char* channel, const std::string& payload) {
@@ -190,15 +204,12 @@ std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<Bookin
     }
   // Their search terms are written behind (writeQueuedTerms): the queue's key grows at its
   // right edge, where the terms' keys would each dirty a page anywhere in their index.
-  std::vector<std::string> queued;
+  std::vector<int64_t> queued;
   for (int64_t id : ids)
-    if (id) queued.push_back(std::to_string(id));
+    if (id) queued.push_back(id);
   if (!queued.empty()) {
-    std::string list = listParam(sql, queued);
-    sql << (isPostgres(sql) ? "INSERT INTO vax_booking_unsearched (booking_id) SELECT "
-                              "CAST(k AS BIGINT) FROM unnest(CAST(:list AS text[])) AS k"
-                            : "INSERT INTO vax_booking_unsearched (booking_id) SELECT "
-                              "CAST(value AS INTEGER) FROM json_each(:list)"),
+    std::string list = idList(sql, queued);
+    sql << "INSERT INTO vax_booking_unsearched (booking_id) " + idRows(sql, "list"),
         soci::use(list);
   }
   return ids;
@@ -232,19 +243,15 @@ int writeQueuedTerms(soci::session& sql, int limit) {
   long long n = limit;
   // PostgreSQL: a booking whose person an editor is changing (locked in the queue by
   // dropPersonTerms) is left for a later round, and two nodes never take the same booking.
-  std::vector<long long> taken(static_cast<size_t>(limit) + 1);
+  std::vector<long long> taken(static_cast<size_t>(limit));
   sql << std::string(
              "DELETE FROM vax_booking_unsearched WHERE booking_id IN (SELECT booking_id "
              "FROM vax_booking_unsearched ORDER BY booking_id LIMIT :n") +
              (isPostgres(sql) ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING booking_id",
       soci::use(n), soci::into(taken);
   if (taken.empty()) return 0;
-  std::vector<std::string> ids;
-  for (long long id : taken) ids.push_back(std::to_string(id));
-  insertTerms(sql,
-              isPostgres(sql) ? "id = ANY(CAST(CAST(:k AS text[]) AS bigint[]))"
-                              : "id IN (SELECT CAST(value AS INTEGER) FROM json_each(:k))",
-              listParam(sql, ids));
+  insertTerms(sql, "id IN (" + idRows(sql, "k") + ")",
+              idList(sql, std::vector<int64_t>(taken.begin(), taken.end())));
   return static_cast<int>(taken.size());
 }
 
