@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
-import { DB_KIND, cityDate, errorFields, expectProblem, randomPhone, startServer, uniq } from './lib/harness.mjs';
+import { DB_KIND, cityDate, errorFields, expectProblem, randomPhone, sleep, startServer, uniq } from './lib/harness.mjs';
 import { PUB, VAX, book, bookingBody, cityMs, clockTo, createSlot, getSlot, idNumber, linkPage, resetClock, runJobs, vaxWorld } from './lib/vax.mjs';
 
 const RATE_IP = 4; // burst 2, then one request every 15 s
@@ -114,7 +114,7 @@ async function codesOf(w, slotId) {
 async function settledWrites(server) {
   let last = await dbWrites(server);
   for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const now = await dbWrites(server);
     if (now === last) return now;
     last = now;
