@@ -1,6 +1,6 @@
 -- The staff's keyword search (姓名, 手机号, 证件号后几位) goes through search terms instead of
 -- three indexes on vax_booking. Each of those indexes had a random key, so each cost a page
--- written per booking at commit: a third of SQLite's bookings per second in a flash crowd.
+-- written per booking at commit: about a quarter of SQLite's bookings per second in a crowd.
 -- A booking made by the crowd path is queued in vax_booking_unsearched and its terms are
 -- written behind, when the booking engine is idle; searches also read the queued bookings, so
 -- they miss none. Every other path writes its terms at once.
