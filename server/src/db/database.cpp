@@ -14,6 +14,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "db/page_cache.h"
 #include "db/soci.h"
 #include "db/wal_vfs.h"
 
@@ -88,6 +89,9 @@ void configureSqliteOnce() {
   std::call_once(once, [] {
     sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    // Before the VFS: registering one initialises SQLite, after which its cache is fixed.
+    if (!installPageCache())
+      spdlog::warn("SQLite was in use before its page cache could be set: commits walk it all");
     installWalVfs();
   });
 }
