@@ -56,6 +56,7 @@ if (DB_KIND === 'postgres') {
   test('reads on connections PostgreSQL cut answer 503 at most once a reader, then 200 again', async () => {
     const read = async () => (await admin.get('/api/v1/region/tree')).status;
     for (let i = 0; i < 4; i++) assert.equal(await read(), 200);
+    const logFrom = fs.statSync(server.logFile).size;
     const cut = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
     await run('psql', ['-v', 'ON_ERROR_STOP=1', '-q', `${PG_BASE}/${server.pgDb}`, '-c', cut]);
     // The writer finds its connection gone at BEGIN, before any job ran, and takes a new one.
@@ -65,6 +66,11 @@ if (DB_KIND === 'postgres') {
     for (let i = 0; i < 20; i++) statuses.push(await read());
     assert.ok(statuses.filter((s) => s !== 200).length <= 2, `two readers, one failure each at most: ${statuses}`);
     assert.deepEqual(statuses.slice(-4), [200, 200, 200, 200], `${statuses}`);
+    // Each failed read is logged once, by its route, with its request id.
+    const log = fs.readFileSync(server.logFile).subarray(logFrom).toString('utf8');
+    const failed = statuses.filter((s) => s !== 200).length;
+    assert.equal((log.match(/\[[^\]\s]+\] database error: /g) || []).length, failed, log);
+    assert.doesNotMatch(log, /read job failed/);
     assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
   });
 }

@@ -32,6 +32,16 @@ std::string loggable(const std::exception& e) {
   return what.substr(0, std::min(what.find(" with :"), what.find("DETAIL")));
 }
 
+std::string loggable(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return loggable(x);
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
 Dialect dialectOf(soci::session& sql) {
   std::string name = sql.get_backend_name();
   if (name == "sqlite3") return Dialect::Sqlite;
@@ -478,7 +488,8 @@ void Database::readerLoop(int) {
       if (!sql) sql = connectRetrying(*this, stopping_);
       job.run(*sql);
     } catch (const std::exception& e) {
-      spdlog::error("read job failed: {}", loggable(e));
+      // A job with `failed` reports its own failure, with what it knows (a request id).
+      if (!job.failed) spdlog::error("read job failed: {}", loggable(e));
       if (dynamic_cast<const soci::soci_error*>(&e)) sql.reset();  // a new connection next
       if (job.failed) job.failed(std::current_exception());
     }

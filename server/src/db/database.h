@@ -67,8 +67,8 @@ class Database {
   void writeParallel(WriteJob job);
   int writers() const;  // how many transactions writeParallel jobs may run in at once
   // A read job runs on a reader thread. `failed`, if set, is called there with the error when
-  // the job throws or cannot run (no connection), so whoever waits on it is answered. It must
-  // not throw.
+  // the job throws or cannot run (no connection), so whoever waits on it is answered; it logs
+  // the error too (the pool logs only the failures of jobs without it). It must not throw.
   void read(std::function<void(soci::session&)> job,
             std::function<void(std::exception_ptr)> failed = {});
 
@@ -135,6 +135,7 @@ Dialect dialectOf(const std::string& url);
 // What a database error may say in a log: the text before the values SOCI appends
 // (" with :…") and before PostgreSQL's DETAIL, which may quote a row. Both may be personal data.
 std::string loggable(const std::exception& e);
+std::string loggable(std::exception_ptr e);
 Dialect dialectOf(soci::session& sql);  // of an open session
 
 // Runs `fn` once the writer transaction of the current job has committed and is on disk

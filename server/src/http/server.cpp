@@ -304,7 +304,8 @@ struct Server::Impl {
                                  {"expected", want}}),
                  "-");
           },
-          [this, req](std::exception_ptr) {
+          [this, req](std::exception_ptr e) {
+            spdlog::warn("readyz: database unreachable ({})", db::loggable(e));
             send(req, Response::json(503, {{"status", "database_unreachable"}}), "-");
           });
       return restinio::request_accepted();

@@ -61,10 +61,8 @@ std::string loggable(std::exception_ptr e) {
     std::rethrow_exception(e);
   } catch (const Problem&) {
     return {};
-  } catch (const std::exception& x) {
-    return db::loggable(x);
   } catch (...) {
-    return "unknown error";
+    return db::loggable(std::current_exception());
   }
 }
 
@@ -522,7 +520,10 @@ void Engine::readKeysOfFull(int64_t slotId) {
         board_.keysRead(slotId, gen, std::move(fingerprints));
       },
       // The claim goes back, so that a later request has the keys read again.
-      [this, slotId, gen](std::exception_ptr) { board_.keysLost(slotId, gen); });
+      [this, slotId, gen](std::exception_ptr e) {
+        spdlog::warn("reading the keys of full slot {} failed: {}", slotId, loggable(e));
+        board_.keysLost(slotId, gen);
+      });
 }
 
 void Engine::checkKeyOnFull(KeyCheck c) {
@@ -560,7 +561,10 @@ void Engine::readKeyChecks() {
         }
         readKeyChecks();
       },
-      [this](std::exception_ptr) { failKeyChecks(); });
+      [this](std::exception_ptr e) {
+        spdlog::error("checking keys on a full slot failed: {}", loggable(e));
+        failKeyChecks();
+      });
 }
 
 void Engine::failKeyChecks() {
