@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cityDate, errorFields, expectProblem, randomPhone, startServer, uniq } from './lib/harness.mjs';
+import { cityDate, errorFields, expectProblem, randomPhone, sleep, startServer, uniq } from './lib/harness.mjs';
 import {
   DAY,
   PUB,
@@ -496,6 +496,30 @@ test('V7: details (grid, phone) change before the first dose; after it → 409 f
   const items = (await anon().post(`${PUB}/lookup`, { idNumber: id, phone: newPhone })).body.items;
   assert.ok(items.every((x) => x.canEditProfile === false));
   assert.equal(items.find((x) => x.code === b.code).gridName, '北港社区', 'unchanged');
+});
+
+test('V7: the search terms of bookings made through the crowd path are written once bookings pause', async () => {
+  const written = async () => {
+    const m = /^fangyi_vax_search_terms_total (\d+)/m.exec((await anon().get('/metrics')).text);
+    assert.ok(m, 'metrics list fangyi_vax_search_terms_total');
+    return Number(m[1]);
+  };
+  const before = await written();
+  const slot = await freshSlot();
+  const names = ['搜索甲', '搜索乙', '搜索丙'].map((n) => uniq(n));
+  const codes = [];
+  for (const name of names) codes.push((await book(anon(), { token, slotId: slot.id, gridId: grid, idNumber: idNumber(), name }, { expect: 201 })).body.code);
+  // No booking comes now: the engine's terms thread writes them within a round or two.
+  let now = before;
+  for (let i = 0; i < 40 && now < before + names.length; i++) {
+    await sleep(50);
+    now = await written();
+  }
+  assert.ok(now >= before + names.length, `terms written for ${now - before} of ${names.length} bookings`);
+  for (const [i, name] of names.entries()) {
+    const items = (await zhonglou.get(`${VAX}/bookings?keyword=${encodeURIComponent(name)}`)).body.items;
+    assert.deepEqual(items.map((x) => x.code), [codes[i]], `the name ${name} finds its booking from its terms`);
+  }
 });
 
 // ------------------------------------------------------------------ V8 SMS

@@ -99,8 +99,12 @@ Engine::Engine(db::Database& db, AppContext& app, const std::string& dbUrl)
         "key was checked.\n"
         "# TYPE fangyi_vax_full_keyed_total counter\n"
         "fangyi_vax_full_keyed_total{{by=\"memory\"}} {}\n"
-        "fangyi_vax_full_keyed_total{{by=\"read\"}} {}\n",
-        keyedFullFromMemory_.load(), keyedFullRead_.load());
+        "fangyi_vax_full_keyed_total{{by=\"read\"}} {}\n"
+        "# HELP fangyi_vax_search_terms_total Crowd bookings whose search terms this process "
+        "wrote once the crowd had passed.\n"
+        "# TYPE fangyi_vax_search_terms_total counter\n"
+        "fangyi_vax_search_terms_total {}\n",
+        keyedFullFromMemory_.load(), keyedFullRead_.load(), termsWritten_.load());
   });
 }
 
@@ -267,6 +271,7 @@ void Engine::termsLoop() {
                {},
                [this, taken](std::exception_ptr e) {
                  if (e) spdlog::warn("search terms not written: {}", loggable(e));
+                 if (!e) termsWritten_ += static_cast<uint64_t>(*taken);
                  {
                    std::lock_guard g(mu_);
                    writingTerms_ = false;

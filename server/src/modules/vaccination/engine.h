@@ -86,7 +86,7 @@ class Engine {
   std::atomic<std::chrono::steady_clock::rep> lastArrival_{0};
   std::condition_variable termsCv_;
   std::thread termsWriter_;
-  std::atomic<uint64_t> keyedFullFromMemory_{0}, keyedFullRead_{0};
+  std::atomic<uint64_t> keyedFullFromMemory_{0}, keyedFullRead_{0}, termsWritten_{0};
   std::deque<std::pair<std::shared_ptr<Batch>, std::exception_ptr>> answers_;
   std::condition_variable answerCv_;
   bool stopping_ = false;
