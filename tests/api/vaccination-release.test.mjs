@@ -216,25 +216,27 @@ test('V8: the reminder SMS is queued the day before at 10:00, exactly once', asy
 });
 
 test('V10/B1: two server processes running the jobs at once release each due booking exactly once', async () => {
+  // The slot's one day must hold both "2 hours ago" and "now": in the city's first hours of a
+  // day, both servers' clocks go back to the evening before.
+  const intoDay = (Date.now() + 8 * HOUR) % (24 * HOUR);
+  const shift = intoDay < 3 * HOUR ? -(intoDay + HOUR) : 0;
   // Booked "2 hours ago" (clock moved back) into a window that began before: due an hour ago.
-  const then = Date.now() - 2 * HOUR;
+  const then = Date.now() + shift - 2 * HOUR;
   const day = new Date(then + 8 * HOUR).toISOString().slice(0, 10);
   const slot = await freshSlot({ date: day, startTime: '00:00', endTime: '24:00', quota: 30 });
   let due;
-  try {
-    await clockOffset(anon(), -2 * HOUR);
-    due = await Promise.all(Array.from({ length: 12 }, () => book(anon(), { token, slotId: slot.id, gridId: grid }, { expect: 201 })));
-  } finally {
-    await resetClock(anon());
-  }
-  // Three bookings made now are not due for another hour.
-  for (let i = 0; i < 3; i++) await book(anon(), { token, slotId: slot.id, gridId: grid }, { expect: 201 });
-  assert.equal((await getSlot(admin, slot.id)).booked, 15);
   const peer = await server.peer();
   try {
+    await clockOffset(anon(), shift - 2 * HOUR);
+    due = await Promise.all(Array.from({ length: 12 }, () => book(anon(), { token, slotId: slot.id, gridId: grid }, { expect: 201 })));
+    await Promise.all([clockOffset(anon(), shift), clockOffset(peer.client(), shift)]);
+    // Three bookings made now are not due for another hour.
+    for (let i = 0; i < 3; i++) await book(anon(), { token, slotId: slot.id, gridId: grid }, { expect: 201 });
+    assert.equal((await getSlot(admin, slot.id)).booked, 15);
     const runs = await Promise.all([...Array(3)].flatMap(() => [runJobs(anon()), runJobs(peer.client())]));
     assert.equal(runs.reduce((n, r) => n + r.released, 0), 12, `released per run: ${runs.map((r) => r.released)}`);
   } finally {
+    await resetClock(anon());
     await peer.stop();
   }
   const s = await getSlot(admin, slot.id);
