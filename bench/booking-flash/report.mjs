@@ -91,6 +91,26 @@ const lostAcks = booked == null || acked == null ? null : Math.max(0, acked - bo
 const baselinePerS = baseline ? baseline.tps : null;
 const cpu = num('server_cpu_s');
 
+// ---- the booking phase's CPU per booking by server thread name (fy-writer, fy-http, …)
+const ticksByName = (f) => {
+  const out = {};
+  for (const l of (read(f) || '').split('\n').filter(Boolean)) {
+    const [name, ticks] = l.split(' ');
+    out[name] = (out[name] || 0) + Number(ticks);
+  }
+  return out;
+};
+const threadsUs = (() => {
+  const [t0, t1] = [ticksByName('threads0.txt'), ticksByName('threads1.txt')];
+  const tck = num('clk_tck');
+  if (!tck || !acked || !Object.keys(t1).length) return null;
+  const rows = Object.entries(t1)
+    .map(([name, t]) => [name, round((((t - (t0[name] || 0)) / tck) * 1e6) / acked, 1)])
+    .filter(([, us]) => us >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
+})();
+
 const targets =
   db === 'sqlite'
     ? { bookings_per_s: 40000, ratio_vs_nginx: 0.45, p99_ms: 10, soldout_ratio_vs_nginx: 0.9, ratio_vs_baseline: null }
@@ -134,6 +154,7 @@ const out = {
   other_answer_sample: (book && book.sample_other) || (sold && sold.sample_other) || null,
   server_cpu_s: cpu,
   server_cpu_us_per_booking: round(div(cpu, acked) * 1e6, 1),
+  server_threads_us_per_booking: threadsUs,
   soldout_server_cpu_s: num('soldout_server_cpu_s'),
   server_rss_peak_mb: num('server_rss_peak_mb'),
   keyed_on_full: meta.keyed_on_full_memory ? { memory: num('keyed_on_full_memory'), read: num('keyed_on_full_read') } : null,

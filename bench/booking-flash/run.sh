@@ -137,6 +137,13 @@ cpu_s() { # utime + stime of a process, in seconds
   awk -v t="$CLK_TCK" '{printf "%.2f", ($12 + $13) / t}' <<<"$f"
 }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
+threads_cpu() { # one line per thread of a process: its name (the server names its own) and utime + stime in ticks
+  local t f
+  for t in /proc/"$1"/task/*; do
+    f=$(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
+    printf '%s %s\n' "$(tr ' ' '_' <"$t/comm")" "$(awk '{print $12 + $13}' <<<"$f")"
+  done
+}
 
 say "work directory $WORK"
 say "connections $CONNECTIONS, wrk threads $THREADS, quota $QUOTA, sold-out ${SOLDOUT_SECONDS}s, databases: ${DB_LIST[*]}"
@@ -292,8 +299,11 @@ run_db() {
   say "[$db] booking phase: quota $QUOTA, $CONNECTIONS connections (stops $GRACE_MS ms after the first slot_full)"
   local c0 c1 c2
   c0=$(cpu_s "$SERVER_PID")
+  threads_cpu "$SERVER_PID" >"$RUN/threads0.txt"
   wrk_phase book "$RUN/book.json" "$MAX_SECONDS" 1
   c1=$(cpu_s "$SERVER_PID")
+  threads_cpu "$SERVER_PID" >"$RUN/threads1.txt"
+  meta clk_tck "$CLK_TCK"
   meta server_cpu_s "$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}')"
   meta loadavg_1m "$(loadavg)"
   server_alive "$RUN/data"

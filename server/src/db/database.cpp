@@ -14,6 +14,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/thread_name.h"
 #include "db/page_cache.h"
 #include "db/soci.h"
 #include "db/wal_vfs.h"
@@ -237,6 +238,7 @@ static std::unique_ptr<soci::session> connectRetrying(const Database& db,
 }
 
 void Database::writerLoop(int idx) {
+  nameThread(idx == 0 ? "fy-writer" : "fy-writer-more");
   std::unique_ptr<soci::session> sql;
   std::vector<WriteJob> batch;
   std::vector<std::exception_ptr> errors;
@@ -378,6 +380,7 @@ void Database::settle(Settled& s) {
 // began, however many the writer got through meanwhile. Nothing is announced (hooks, `done`)
 // before the sync that covers it, so what FULL promised still holds: "saved" means on disk.
 void Database::syncLoop() {
+  nameThread("fy-sync");
   for (;;) {
     std::deque<Settled> mine;
     {
@@ -423,6 +426,7 @@ void Database::syncLog() {
 // log is busy it runs pass after pass, so the part not yet copied stays small and the writer
 // can rewind the log (rewindWal) for little.
 void Database::checkpointLoop() {
+  nameThread("fy-checkpoint");
   std::unique_ptr<soci::session> sql;
   while (!stopping_.load()) {
     try {
@@ -473,6 +477,7 @@ void Database::rewindWal(soci::session& sql) {
 }
 
 void Database::readerLoop(int) {
+  nameThread("fy-reader");
   std::unique_ptr<soci::session> sql;
   for (;;) {
     ReadJob job;

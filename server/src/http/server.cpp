@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/crypto.h"
+#include "common/thread_name.h"
 #include "db/migrations.h"
 #include "db/soci.h"
 #include "http/metrics.h"
@@ -272,6 +273,9 @@ struct Server::Impl {
   }
 
   restinio::request_handling_status_t dispatch(restinio::request_handle_t req) {
+    // RESTinio starts its I/O threads itself: each names itself on its first request.
+    static thread_local const bool named = (nameThread("fy-http"), true);
+    (void)named;
     const auto& h = req->header();
     std::string key(h.method().c_str());
     key += ' ';

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/idnumber.h"
 #include "common/problem.h"
+#include "common/thread_name.h"
 #include "db/database.h"
 #include "db/soci.h"
 #include "http/api.h"
@@ -92,6 +93,7 @@ Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
   thread_ = std::thread([this] {
+    nameThread("fy-sms");
     while (!stop_.load()) {
       try {
         if (runOnce() > 0) continue;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/thread_name.h"
 #include "db/database.h"
 #include "db/soci.h"
 #include "modules/vaccination/repo.h"
@@ -54,7 +55,10 @@ SlotBoard::~SlotBoard() {
 void SlotBoard::start() {
   activeBoard = this;
   if (!postgres_) return;
-  listener_ = std::thread([this] { listen(); });
+  listener_ = std::thread([this] {
+    nameThread("fy-board");
+    listen();
+  });
   // Marks are kept only while notices are heard: let the listener come up before the
   // full slots are loaded (at most 2 s; without it they are learned by the first batch).
   for (int i = 0; i < 200 && !listening_; ++i)

@@ -8,6 +8,7 @@
 #include "app/context.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/thread_name.h"
 #include "db/database.h"
 #include "db/soci.h"
 #include "modules/audit/service.h"
@@ -136,6 +137,7 @@ void Engine::stop() {
 }
 
 void Engine::answerLoop() {
+  nameThread("fy-answer");
   for (;;) {
     std::pair<std::shared_ptr<Batch>, std::exception_ptr> next;
     {
@@ -249,6 +251,7 @@ void Engine::ended(const std::shared_ptr<Batch>& batch, std::exception_ptr e) {
 // the queue from growing without end. After an error, the next round waits for the next tick:
 // no loop against a database that is down.
 void Engine::termsLoop() {
+  nameThread("fy-terms");
   using namespace std::chrono_literals;
   constexpr std::chrono::milliseconds kQuiet = 50ms, kAtLeastEvery = 1s;
   auto lastRound = std::chrono::steady_clock::now();

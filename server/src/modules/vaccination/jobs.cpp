@@ -7,6 +7,7 @@
 
 #include "app/context.h"
 #include "common/clock.h"
+#include "common/thread_name.h"
 #include "db/database.h"
 #include "modules/vaccination/internal.h"
 #include "modules/vaccination/repo.h"
@@ -29,6 +30,7 @@ Jobs::~Jobs() { stop(); }
 
 void Jobs::start() {
   thread_ = std::thread([this] {
+    nameThread("fy-jobs");
     while (!stop_.load()) {
       auto done = std::make_shared<std::promise<void>>();
       auto fut = done->get_future();
