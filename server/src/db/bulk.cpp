@@ -37,7 +37,7 @@ std::vector<int64_t> sqliteInsert(sqlite3* db, const BulkInsert& in) {
   for (const auto& row : in.rows) {
     for (size_t i = 0; i < row.size(); ++i) {
       int col = static_cast<int>(i) + 1;
-      if (auto* s = std::get_if<std::string>(&row[i]))
+      if (auto* s = std::get_if<std::string_view>(&row[i]))
         sqlite3_bind_text(st, col, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
       else if (auto* n = std::get_if<int64_t>(&row[i]))
         sqlite3_bind_int64(st, col, *n);
@@ -102,7 +102,7 @@ const std::string& pgPrepared(PGconn* conn, const BulkInsert& in) {
 }
 
 // An element of a PostgreSQL array literal: quoted, with quotes and backslashes escaped.
-void appendQuoted(std::string& out, const std::string& s) {
+void appendQuoted(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -119,7 +119,7 @@ std::string pgArray(const BulkInsert& in, size_t col) {
     const Value& v = row[col];
     if (auto* n = std::get_if<int64_t>(&v)) {
       out += std::to_string(*n);
-    } else if (auto* s = std::get_if<std::string>(&v)) {
+    } else if (auto* s = std::get_if<std::string_view>(&v)) {
       appendQuoted(out, *s);
     } else {
       out += "NULL";
@@ -154,7 +154,8 @@ std::vector<int64_t> pgInsert(PGconn* conn, const BulkInsert& in) {
   for (int i = 0; i < n; ++i)
     byKey.emplace(PQgetvalue(res.get(), i, 1), std::stoll(PQgetvalue(res.get(), i, 0)));
   for (size_t r = 0; r < in.rows.size(); ++r)
-    if (auto it = byKey.find(std::get<std::string>(in.rows[r][keyIdx])); it != byKey.end())
+    if (auto it = byKey.find(std::string(std::get<std::string_view>(in.rows[r][keyIdx])));
+        it != byKey.end())
       ids[r] = it->second;
   return ids;
 }

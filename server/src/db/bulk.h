@@ -4,6 +4,7 @@
 // repositories; values are always bound, never pasted into SQL.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -13,7 +14,9 @@ class session;
 
 namespace fy::db {
 
-using Value = std::variant<std::monostate, int64_t, std::string>;  // monostate = NULL
+// Text is borrowed, not copied (a batch's rows are bound straight from its bookings): what a
+// string_view points at must outlive insertMany. monostate = NULL.
+using Value = std::variant<std::monostate, int64_t, std::string_view>;
 
 struct BulkInsert {
   std::string table;

@@ -30,8 +30,8 @@ void insertCreated(soci::session& sql, const std::string& entity, const std::vec
   in.rows.reserve(rows.size());
   for (const auto& r : rows)
     in.rows.push_back({now, r.actor.id ? db::Value(r.actor.id) : db::Value(), r.actor.name,
-                       r.actor.ip, r.actor.requestId, std::string("create"), entity, r.entityId,
-                       r.regionPath, r.summary, r.after});
+                       r.actor.ip, r.actor.requestId, std::string_view("create"), entity,
+                       r.entityId, r.regionPath, r.summary, r.after});
   db::insertMany(sql, in);
 }
 

@@ -58,8 +58,8 @@ void insertAllSms(soci::session& sql, const std::string& tmpl, const std::vector
   in.columns = {"phone_enc", "phone_mask",      "template",    "content",   "status",
                 "attempts",  "next_attempt_at", "region_path", "created_at"};
   for (const auto& r : rows)
-    in.rows.push_back({r.phoneEnc, r.phoneMask, tmpl, r.content, std::string("pending"), int64_t{0},
-                       now, r.regionPath, now});
+    in.rows.push_back({r.phoneEnc, r.phoneMask, tmpl, r.content, std::string_view("pending"),
+                       int64_t{0}, now, r.regionPath, now});
   db::insertMany(sql, in);
 }
 

@@ -180,7 +180,7 @@ db::BulkInsert bookingRows(const std::vector<Booking*>& bs) {
                        opt(b->releaseAt),
                        opt(b->remindAt),
                        b->source,
-                       b->idemKey ? db::Value(*b->idemKey) : db::Value(),
+                       b->idemKey ? db::Value(std::string_view(*b->idemKey)) : db::Value(),
                        b->createdAt,
                        b->updatedAt});
   return in;
