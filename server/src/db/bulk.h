@@ -4,19 +4,11 @@
 // repositories; values are always bound, never pasted into SQL.
 #include <cstdint>
 #include <string>
-#include <string_view>
-#include <variant>
 #include <vector>
 
-namespace soci {
-class session;
-}
+#include "db/prepared.h"
 
 namespace fy::db {
-
-// Text is borrowed, not copied (a batch's rows are bound straight from its bookings): what a
-// string_view points at must outlive insertMany. monostate = NULL.
-using Value = std::variant<std::monostate, int64_t, std::string_view>;
 
 struct BulkInsert {
   std::string table;
@@ -30,8 +22,8 @@ struct BulkInsert {
 };
 
 // Inserts every row; returns the new ids in row order (0 = skipped as a conflict).
-// SQLite: one prepared statement stepped per row. PostgreSQL: one INSERT … SELECT FROM
-// unnest() with each column bound as an array, prepared once per connection.
+// SQLite: one statement run per row. PostgreSQL: one INSERT … SELECT FROM unnest() with each
+// column bound as an array. Both prepared once per connection.
 std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in);
 
 // A PostgreSQL array literal of these strings, for binding a list as one parameter.

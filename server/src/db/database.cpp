@@ -16,6 +16,7 @@
 
 #include "common/thread_name.h"
 #include "db/page_cache.h"
+#include "db/prepared.h"
 #include "db/soci.h"
 #include "db/wal_vfs.h"
 
@@ -119,8 +120,13 @@ Database::Database(Config cfg) : cfg_(std::move(cfg)), dialect_(dialectOf(cfg_.u
 
 Database::~Database() { stop(); }
 
-std::unique_ptr<soci::session> Database::connect() const {
-  auto s = std::make_unique<soci::session>();
+void CloseSession::operator()(soci::session* s) const {
+  forgetStatements(*s);
+  delete s;
+}
+
+Session Database::connect() const {
+  Session s(new soci::session());
   if (dialect_ == Dialect::Sqlite) {
     configureSqliteOnce();
     std::string path = cfg_.url.substr(7);
@@ -224,8 +230,7 @@ Stats Database::stats() const {
 
 // Connects with retries: at start-up PostgreSQL may still be coming up, and a lost
 // connection must not kill the process.
-static std::unique_ptr<soci::session> connectRetrying(const Database& db,
-                                                      const std::atomic<bool>& stopping) {
+static Session connectRetrying(const Database& db, const std::atomic<bool>& stopping) {
   for (int attempt = 0;; ++attempt) {
     try {
       return db.connect();
@@ -239,7 +244,7 @@ static std::unique_ptr<soci::session> connectRetrying(const Database& db,
 
 void Database::writerLoop(int idx) {
   nameThread(idx == 0 ? "fy-writer" : "fy-writer-more");
-  std::unique_ptr<soci::session> sql;
+  Session sql;
   std::vector<WriteJob> batch;
   std::vector<std::exception_ptr> errors;
   std::vector<std::function<void()>> committed;
@@ -427,7 +432,7 @@ void Database::syncLog() {
 // can rewind the log (rewindWal) for little.
 void Database::checkpointLoop() {
   nameThread("fy-checkpoint");
-  std::unique_ptr<soci::session> sql;
+  Session sql;
   while (!stopping_.load()) {
     try {
       if (!sql) sql = connectRetrying(*this, stopping_);
@@ -478,7 +483,7 @@ void Database::rewindWal(soci::session& sql) {
 
 void Database::readerLoop(int) {
   nameThread("fy-reader");
-  std::unique_ptr<soci::session> sql;
+  Session sql;
   for (;;) {
     ReadJob job;
     {

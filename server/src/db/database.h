@@ -18,6 +18,12 @@ namespace fy::db {
 
 enum class Dialect { Sqlite, Postgres };
 
+// A connection. Closing it drops the statements kept for it first (db/prepared.h).
+struct CloseSession {
+  void operator()(soci::session* s) const;
+};
+using Session = std::unique_ptr<soci::session, CloseSession>;
+
 struct Config {
   std::string url;  // "sqlite:/path/file.db" or "postgresql://..."
   int readers = 2;
@@ -73,7 +79,7 @@ class Database {
             std::function<void(std::exception_ptr)> failed = {});
 
   // For CLI commands and start-up work: runs on the caller's thread with its own session.
-  std::unique_ptr<soci::session> connect() const;
+  Session connect() const;
 
   Stats stats() const;
 

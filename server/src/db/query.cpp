@@ -1,5 +1,8 @@
 #include "db/query.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace fy::db {
 
 void Query::bindAll(soci::details::prepare_temp_type& p) {
@@ -37,18 +40,19 @@ soci::rowset<soci::row> Query::select(soci::session& sql, const std::string& col
   return soci::rowset<soci::row>(p);
 }
 
-bool Query::first(soci::session& sql, const std::string& columns, soci::row& out) {
-  {
-    soci::details::once_temp_type once = (sql << "SELECT " + columns + " " + from_ + " LIMIT 1");
-    once, soci::into(out);
-    for (auto& b : binds_) {
-      if (b.isText)
-        once, soci::use(b.s, b.name);
-      else
-        once, soci::use(b.i, b.name);
-    }
-  }  // runs here
-  return sql.got_data();
+bool Query::first(soci::session& sql, const std::string& columns, Row& out) {
+  const std::string text = "SELECT " + columns + " " + from_ + " LIMIT 1";
+  std::vector<Value> values;
+  for (const auto& name : parameterNames(text)) {
+    auto b =
+        std::find_if(binds_.begin(), binds_.end(), [&](const Bind& x) { return x.name == name; });
+    if (b == binds_.end()) throw std::logic_error("query: nothing bound to :" + name);
+    values.push_back(b->isText ? Value(std::string_view(b->s)) : Value(int64_t{b->i}));
+  }
+  auto rows = Prepared(sql, text).run(values);
+  if (rows.empty()) return false;
+  out = std::move(rows.front());
+  return true;
 }
 
 bool isNull(const soci::row& r, size_t i) { return r.get_indicator(i) == soci::i_null; }

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "db/prepared.h"
 #include "db/soci.h"
 
 namespace fy::db {
@@ -30,9 +31,9 @@ class Query {
   long long countUpTo(soci::session& sql, long long cap);
   soci::rowset<soci::row> select(soci::session& sql, const std::string& columns,
                                  const std::string& orderBy, int64_t offset, int limit);
-  // The first row into `out`; false if there is none. One round trip, where a rowset costs
-  // PostgreSQL three (prepare, execute, deallocate): for the look-ups of every booking batch.
-  bool first(soci::session& sql, const std::string& columns, soci::row& out);
+  // The first row into `out`; false if there is none. For the look-ups of every booking batch:
+  // a statement kept by the connection (db/prepared.h), run in one round trip.
+  bool first(soci::session& sql, const std::string& columns, Row& out);
 
  private:
   struct Bind {

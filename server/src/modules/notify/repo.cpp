@@ -7,11 +7,11 @@
 namespace fy::notify::repo {
 
 std::optional<std::string> templateContent(soci::session& sql, const std::string& code) {
-  std::string c;
-  soci::indicator ind = soci::i_null;
-  sql << "SELECT content FROM notify_template WHERE code = :c", soci::use(code), soci::into(c, ind);
-  if (ind != soci::i_ok) return std::nullopt;
-  return c;
+  // Kept prepared: every booking batch reads its SMS template.
+  auto rows = db::Prepared(sql, "SELECT content FROM notify_template WHERE code = :c")
+                  .run({std::string_view(code)});
+  if (rows.empty() || db::isNull(rows[0], 0)) return std::nullopt;
+  return db::str(rows[0], 0);
 }
 
 nlohmann::json listTemplates(soci::session& sql) {

@@ -10,7 +10,8 @@ const char* kCols =
     "id, parent_id, name, level, kind, population, sort_order, enabled, path, link_token, "
     "created_at, updated_at";
 
-Node fromRow(const soci::row& r) {
+template <class R>
+Node fromRow(const R& r) {
   Node n;
   n.id = db::i64(r, 0);
   n.parentId = db::i64(r, 1);
@@ -28,7 +29,7 @@ Node fromRow(const soci::row& r) {
 }
 
 std::optional<Node> one(soci::session& sql, db::Query& q) {
-  soci::row r;
+  db::Row r;
   if (!q.first(sql, kCols, r)) return std::nullopt;
   return fromRow(r);
 }

@@ -187,7 +187,7 @@ void SlotBoard::keysLost(int64_t slotId, uint64_t gen) {
 // PostgreSQL: one connection of its own waits for other nodes' "places freed" notices.
 void SlotBoard::listen() {
   while (!stop_) {
-    std::unique_ptr<soci::session> sql;
+    db::Session sql;
     try {
       sql = db_.connect();
       *sql << (std::string("LISTEN ") + kChannel);

@@ -52,7 +52,8 @@ const char* kVaccineCols =
     "id, code, name, name_en, manufacturer, doses, rules, enabled, sort_order, created_at, "
     "updated_at";
 
-Vaccine vaccineRow(const soci::row& r) {
+template <class R>
+Vaccine vaccineRow(const R& r) {
   Vaccine v;
   v.id = i64(r, 0);
   v.code = str(r, 1);
@@ -76,7 +77,8 @@ const char* kSiteCols =
     "s.id, s.street_id, s.region_path, s.name, s.address, s.enabled, s.created_at, s.updated_at, "
     "st.name, d.name, (SELECT COUNT(*) FROM vax_staff f WHERE f.site_id = s.id AND f.enabled = 1)";
 
-Site siteRow(const soci::row& r) {
+template <class R>
+Site siteRow(const R& r) {
   Site s;
   s.id = i64(r, 0);
   s.streetId = i64(r, 1);
@@ -120,7 +122,8 @@ const char* kSlotCols =
     "t.created_at, t.updated_at, v.name, v.name_en, v.doses, s.name, s.address, st.name, "
     "t.captcha";
 
-Slot slotRow(const soci::row& r) {
+template <class R>
+Slot slotRow(const R& r) {
   Slot s;
   s.id = i64(r, 0);
   s.type = str(r, 1);
@@ -307,7 +310,7 @@ std::vector<Vaccine> vaccines(soci::session& sql, bool enabledOnly) {
 std::optional<Vaccine> vaccine(soci::session& sql, int64_t id) {
   db::Query q("FROM vax_vaccine");
   q.where("id = :id").bind("id", id);
-  soci::row r;
+  db::Row r;
   if (!q.first(sql, kVaccineCols, r)) return std::nullopt;
   return vaccineRow(r);
 }
@@ -362,7 +365,7 @@ std::pair<std::vector<Site>, long long> sites(soci::session& sql, const SiteFilt
 std::optional<Site> site(soci::session& sql, int64_t id) {
   db::Query q(kSiteFrom);
   q.where("s.id = :id").bind("id", id);
-  soci::row r;
+  db::Row r;
   if (!q.first(sql, kSiteCols, r)) return std::nullopt;
   return siteRow(r);
 }
@@ -532,7 +535,7 @@ std::pair<std::vector<Slot>, long long> slots(soci::session& sql, const SlotFilt
 std::optional<Slot> slot(soci::session& sql, int64_t id) {
   db::Query q(kSlotFrom);
   q.where("t.id = :id").bind("id", id);
-  soci::row r;
+  db::Row r;
   if (!q.first(sql, kSlotCols, r)) return std::nullopt;
   return slotRow(r);
 }
@@ -846,22 +849,25 @@ void setReleaseMinutes(soci::session& sql, const std::string& type, int minutes)
 
 void bumpGrid(soci::session& sql, int64_t gridId, int64_t vaccineId, int doseNo, int dBooked,
               int dVaccinated) {
-  long long g = gridId, v = vaccineId, b = dBooked, vac = dVaccinated;
-  sql << "INSERT INTO vax_grid_stat (grid_id, vaccine_id, dose_no, booked, vaccinated) VALUES "
-         "(:g, :v, :d, :b, :vac) ON CONFLICT (grid_id, vaccine_id, dose_no) DO UPDATE SET booked "
-         "= vax_grid_stat.booked + excluded.booked, vaccinated = vax_grid_stat.vaccinated + "
-         "excluded.vaccinated",
-      soci::use(g), soci::use(v), soci::use(doseNo), soci::use(b), soci::use(vac);
+  // Kept prepared: every booking batch runs it.
+  db::Prepared(sql,
+               "INSERT INTO vax_grid_stat (grid_id, vaccine_id, dose_no, booked, vaccinated) "
+               "VALUES (:g, :v, :d, :b, :vac) ON CONFLICT (grid_id, vaccine_id, dose_no) DO "
+               "UPDATE SET booked = vax_grid_stat.booked + excluded.booked, vaccinated = "
+               "vax_grid_stat.vaccinated + excluded.vaccinated")
+      .run({gridId, vaccineId, int64_t{doseNo}, int64_t{dBooked}, int64_t{dVaccinated}});
 }
 
 void bumpDay(soci::session& sql, int64_t streetId, const std::string& day, int dBooked,
              int dVaccinated, int dReleased) {
-  long long s = streetId, b = dBooked, v = dVaccinated, r = dReleased;
-  sql << "INSERT INTO vax_day_stat (street_id, day, booked, vaccinated, released) VALUES (:s, :d, "
-         ":b, :v, :r) ON CONFLICT (street_id, day) DO UPDATE SET booked = vax_day_stat.booked + "
-         "excluded.booked, vaccinated = vax_day_stat.vaccinated + excluded.vaccinated, released = "
-         "vax_day_stat.released + excluded.released",
-      soci::use(s), soci::use(day), soci::use(b), soci::use(v), soci::use(r);
+  // Kept prepared: every booking batch runs it.
+  db::Prepared(sql,
+               "INSERT INTO vax_day_stat (street_id, day, booked, vaccinated, released) VALUES "
+               "(:s, :d, :b, :v, :r) ON CONFLICT (street_id, day) DO UPDATE SET booked = "
+               "vax_day_stat.booked + excluded.booked, vaccinated = vax_day_stat.vaccinated + "
+               "excluded.vaccinated, released = vax_day_stat.released + excluded.released")
+      .run({streetId, std::string_view(day), int64_t{dBooked}, int64_t{dVaccinated},
+            int64_t{dReleased}});
 }
 
 std::vector<GridStat> gridStats(soci::session& sql, const std::string& path) {
@@ -911,14 +917,10 @@ void followMove(soci::session& sql, const std::string& oldPath, const std::strin
 // ---------------------------------------------------------------- settings
 
 std::map<std::string, std::string> settings(soci::session& sql) {
-  // Read by every booking batch: into vectors, one round trip (a rowset costs PostgreSQL
-  // three). The keys are the few that saveSettings writes, far below the room given.
-  constexpr size_t kRoom = 64;
-  std::vector<std::string> keys(kRoom), values(kRoom);
-  sql << "SELECT key, value FROM vax_setting", soci::into(keys), soci::into(values);
-  if (keys.size() == kRoom) throw std::logic_error("vax_setting holds more keys than expected");
+  // Read by every booking batch: kept prepared.
   std::map<std::string, std::string> out;
-  for (size_t i = 0; i < keys.size(); ++i) out[keys[i]] = values[i];
+  for (const auto& r : db::Prepared(sql, "SELECT key, value FROM vax_setting").run({}))
+    out[str(r, 0)] = str(r, 1);
   return out;
 }
 

@@ -74,28 +74,8 @@ std::vector<ActiveDose> activeDosesOf(soci::session& sql, const std::vector<std:
   std::vector<ActiveDose> out;
   if (hashes.empty()) return out;
   std::string list = listParam(sql, hashes);
-  const char* text = isPostgres(sql) ? kActiveDosesPg : kActiveDosesSqlite;
-  // Into vectors: one round trip where a rowset costs PostgreSQL three. The room is far more
-  // than the batch's people can hold (one row per vaccine and dose each); a full room is read
-  // again as a rowset rather than cut short.
-  const size_t room = 16 * hashes.size() + 64;
-  std::vector<std::string> ids(room), codes(room), days(room);
-  std::vector<long long> vaccines(room), at(room);
-  std::vector<int> doses(room);
-  std::vector<soci::indicator> atSet(room);
-  sql << text, soci::use(list), soci::into(ids), soci::into(vaccines), soci::into(doses),
-      soci::into(at, atSet), soci::into(codes), soci::into(days);
-  if (ids.size() < room) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      ActiveDose d{std::move(ids[i]), vaccines[i],         doses[i],
-                   std::nullopt,      std::move(codes[i]), std::move(days[i])};
-      if (atSet[i] == soci::i_ok) d.vaccinatedAt = at[i];
-      out.push_back(std::move(d));
-    }
-    return out;
-  }
-  soci::rowset<soci::row> rs = (sql.prepare << text, soci::use(list));
-  for (const auto& r : rs) {
+  db::Prepared st(sql, isPostgres(sql) ? kActiveDosesPg : kActiveDosesSqlite);
+  for (const auto& r : st.run({std::string_view(list)})) {
     ActiveDose d;
     d.idHash = db::str(r, 0);
     d.vaccineId = db::i64(r, 1);
@@ -189,7 +169,7 @@ db::BulkInsert bookingRows(const std::vector<Booking*>& bs) {
 bool codeTaken(soci::session& sql, const std::string& code) {
   db::Query q("FROM vax_booking");
   q.where("code = :c").bind("c", code);
-  soci::row r;
+  db::Row r;
   return q.first(sql, "id", r);
 }
 }  // namespace
@@ -209,8 +189,8 @@ std::vector<int64_t> insertBookings(soci::session& sql, const std::vector<Bookin
     if (id) queued.push_back(id);
   if (!queued.empty()) {
     std::string list = idList(sql, queued);
-    sql << "INSERT INTO vax_booking_unsearched (booking_id) " + idRows(sql, "list"),
-        soci::use(list);
+    db::Prepared(sql, "INSERT INTO vax_booking_unsearched (booking_id) " + idRows(sql, "list"))
+        .run({std::string_view(list)});
   }
   return ids;
 }
@@ -279,13 +259,11 @@ void writePersonTerms(soci::session& sql, int64_t bookingId) {
 }
 
 bool takePlaces(soci::session& sql, int64_t slotId, int n, int64_t now) {
-  long long i = slotId, k = n, t = now, updated = 0;
-  // RETURNING tells whether the row changed in one round trip (a prepared statement and its
-  // row count cost PostgreSQL three).
-  sql << "UPDATE vax_slot SET booked = booked + :k, updated_at = :t WHERE id = :id AND "
-         "booked + :k2 <= quota AND locked = 0 RETURNING id",
-      soci::use(k), soci::use(t), soci::use(i), soci::use(k), soci::into(updated);
-  return sql.got_data();
+  // RETURNING tells whether the row changed, in the one round trip.
+  db::Prepared st(sql,
+                  "UPDATE vax_slot SET booked = booked + :k, updated_at = :t WHERE id = :id AND "
+                  "booked + :k <= quota AND locked = 0 RETURNING id");
+  return !st.run({int64_t{n}, now, slotId}).empty();
 }
 
 }  // namespace fy::vax::repo

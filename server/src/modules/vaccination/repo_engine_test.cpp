@@ -55,7 +55,7 @@ class EngineRepoTest : public ::testing::Test {
 
   TempDir dir_{"fy-engine"};  // first: removed after the database closes
   std::unique_ptr<db::Database> db_;
-  std::unique_ptr<soci::session> sql_;
+  db::Session sql_;
 };
 
 TEST_F(EngineRepoTest, ActiveDosesOfManyPeopleComeBackWhole) {
