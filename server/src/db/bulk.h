@@ -21,9 +21,10 @@ struct BulkInsert {
   std::string keyColumn;
 };
 
-// Inserts every row; returns the new ids in row order (0 = skipped as a conflict).
-// SQLite: one statement run per row. PostgreSQL: one INSERT … SELECT FROM unnest() with each
-// column bound as an array. Both prepared once per connection.
+// Inserts every row. With skipConflicts, returns the new ids in row order (0 = skipped as a
+// conflict); otherwise nothing. SQLite: multi-row INSERTs of up to 128 rows. PostgreSQL: one
+// INSERT … SELECT FROM unnest() with each column bound as an array. Prepared once per
+// connection. Several statements: run it inside a transaction, which a failure must undo.
 std::vector<int64_t> insertMany(soci::session& sql, const BulkInsert& in);
 
 // A PostgreSQL array literal of these strings, for binding a list as one parameter.

@@ -58,6 +58,7 @@ bool nameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c 
 std::string numbered(const std::string& text, char prefix, std::vector<std::string>* names) {
   std::string out;
   out.reserve(text.size());
+  std::unordered_map<std::string, size_t> number;  // a multi-row INSERT names thousands
   for (size_t i = 0; i < text.size();) {
     char c = text[i];
     if (c == '\'' || c == '"') {
@@ -71,11 +72,9 @@ std::string numbered(const std::string& text, char prefix, std::vector<std::stri
     } else if (c == ':' && i + 1 < text.size() && nameStart(text[i + 1])) {
       size_t end = i + 1;
       while (end < text.size() && nameChar(text[end])) ++end;
-      std::string name = text.substr(i + 1, end - i - 1);
-      size_t k = 0;
-      while (k < names->size() && (*names)[k] != name) ++k;
-      if (k == names->size()) names->push_back(name);
-      out += prefix + std::to_string(k + 1);
+      auto [it, added] = number.try_emplace(text.substr(i + 1, end - i - 1), names->size() + 1);
+      if (added) names->push_back(it->first);
+      out += prefix + std::to_string(it->second);
       i = end;
     } else {
       out += c;
