@@ -43,25 +43,34 @@ std::vector<int64_t> idsByKey(const BulkInsert& in, const std::vector<Row>& retu
 // kept statement. A statement of many rows keeps its cursors open from row to row: an index
 // whose keys grow (time, slot, region) takes the next key on the page it is on instead of
 // searching from its root, as it did for a statement per row.
+// The statement for n rows, built once per thread: its text runs to thousands of
+// placeholders ("?", which SQLite numbers in order).
+const std::string& sqliteText(const BulkInsert& in, size_t n) {
+  static thread_local std::unordered_map<std::string, std::string> texts;
+  std::string key = in.table + "|" + columnList(in) + "|" + returning(in) + "|" + std::to_string(n);
+  auto [it, added] = texts.try_emplace(std::move(key));
+  if (!added) return it->second;
+  std::string row = "(";
+  for (size_t c = 0; c < in.columns.size(); ++c) row += c ? ", ?" : "?";
+  row += ")";
+  std::string& text = it->second;
+  text = "INSERT INTO " + in.table + " (" + columnList(in) + ") VALUES ";
+  for (size_t r = 0; r < n; ++r) text += (r ? ", " : "") + row;
+  text += returning(in);
+  return text;
+}
+
 std::vector<int64_t> sqliteInsert(soci::session& sql, const BulkInsert& in) {
   constexpr size_t kMostRows = 128;
-  const std::string head = "INSERT INTO " + in.table + " (" + columnList(in) + ") VALUES ";
   std::vector<Row> returned;
   std::vector<Value> values;
   for (size_t at = 0; at < in.rows.size();) {
     size_t n = kMostRows;
     while (n > in.rows.size() - at) n /= 2;
-    std::string text = head;
-    for (size_t r = 0; r < n; ++r) {
-      text += r ? ", (" : "(";
-      for (size_t c = 0; c < in.columns.size(); ++c)
-        text += (c ? ", :v" : ":v") + std::to_string(r) + "_" + std::to_string(c);
-      text += ")";
-    }
     values.clear();
     for (size_t r = at; r < at + n; ++r)
       values.insert(values.end(), in.rows[r].begin(), in.rows[r].end());
-    auto rows = Prepared(sql, text + returning(in)).run(values);
+    auto rows = Prepared(sql, sqliteText(in, n)).run(values);
     returned.insert(returned.end(), std::make_move_iterator(rows.begin()),
                     std::make_move_iterator(rows.end()));
     at += n;

@@ -93,6 +93,8 @@ std::unique_ptr<Prepared::Cached> prepare(soci::session& sql, const std::string&
     std::string lite = numbered(text, '?', &names);
     if (sqlite3_prepare_v2(db, lite.c_str(), -1, &c->lite, nullptr) != SQLITE_OK)
       throw soci::soci_error(std::string("prepare: ") + sqlite3_errmsg(db));
+    // Counts plain "?" too, which SQLite numbers in order (db/bulk.cpp's long inserts).
+    c->params = static_cast<size_t>(sqlite3_bind_parameter_count(c->lite));
   } else {
     PGconn* conn = pgConn(sql);
     std::string pg = numbered(text, '$', &names);
@@ -103,8 +105,8 @@ std::unique_ptr<Prepared::Cached> prepare(soci::session& sql, const std::string&
     std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
     PQclear(res);
     if (!ok) throw soci::soci_error("prepare: " + msg);
+    c->params = names.size();
   }
-  c->params = names.size();
   return c;
 }
 

@@ -31,6 +31,7 @@ bool isNull(const Row& r, size_t i);
 
 // The statement `text` of this connection, prepared at its first use. Parameters are written
 // `:name`, as for SOCI; values are given in the order the names first appear in the text.
+// (SQLite also takes plain "?", numbered in order.)
 class Prepared {
  public:
   Prepared(soci::session& sql, const std::string& text);
