@@ -207,12 +207,6 @@ std::vector<Row> Prepared::run(std::span<const Value> values) {
   return runPg(pgConn(sql_), st_->pgName, values);
 }
 
-int64_t Prepared::insertedId() const {
-  if (!st_->lite) throw std::logic_error("insertedId: SQLite only");
-  sqlite3* db = liteConn(sql_);
-  return sqlite3_changes(db) ? sqlite3_last_insert_rowid(db) : 0;
-}
-
 std::vector<std::string> parameterNames(const std::string& text) {
   std::vector<std::string> names;
   numbered(text, '?', &names);

@@ -40,8 +40,6 @@ class Prepared {
   std::vector<Row> run(std::initializer_list<Value> values) {
     return run(std::span<const Value>(values.begin(), values.size()));
   }
-  // SQLite, after a run of a one-row INSERT: the new row's id, 0 if it inserted none.
-  int64_t insertedId() const;
 
   struct Cached;
 
