@@ -22,6 +22,7 @@ using namespace sqlite_api;
 struct Prepared::Cached {
   sqlite3_stmt* lite = nullptr;
   std::string pgName;
+  std::vector<std::string> names;
   size_t params = 0;
   ~Cached() { sqlite3_finalize(lite); }  // a no-op for nullptr
 };
@@ -87,7 +88,7 @@ std::string numbered(const std::string& text, char prefix, std::vector<std::stri
 std::unique_ptr<Prepared::Cached> prepare(soci::session& sql, const std::string& text, int named) {
   auto c = std::make_unique<Prepared::Cached>();
   prepares++;
-  std::vector<std::string> names;
+  std::vector<std::string>& names = c->names;
   if (dialectOf(sql) == Dialect::Sqlite) {
     sqlite3* db = liteConn(sql);
     std::string lite = numbered(text, '?', &names);
@@ -207,11 +208,7 @@ std::vector<Row> Prepared::run(std::span<const Value> values) {
   return runPg(pgConn(sql_), st_->pgName, values);
 }
 
-std::vector<std::string> parameterNames(const std::string& text) {
-  std::vector<std::string> names;
-  numbered(text, '?', &names);
-  return names;
-}
+const std::vector<std::string>& Prepared::names() const { return st_->names; }
 
 int64_t statementsPrepared() { return prepares.load(); }
 

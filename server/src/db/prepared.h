@@ -40,6 +40,8 @@ class Prepared {
   std::vector<Row> run(std::initializer_list<Value> values) {
     return run(std::span<const Value>(values.begin(), values.size()));
   }
+  // The text's parameter names (":name", without the colon) in order of first appearance.
+  const std::vector<std::string>& names() const;
 
   struct Cached;
 
@@ -48,9 +50,6 @@ class Prepared {
   std::unique_ptr<Cached> owned_;  // when the connection keeps too many to keep this one
   Cached* st_ = nullptr;
 };
-
-// The parameter names of `text` (":name", without the colon) in order of first appearance.
-std::vector<std::string> parameterNames(const std::string& text);
 
 // How many statements this process has prepared through Prepared: kept ones count once.
 int64_t statementsPrepared();

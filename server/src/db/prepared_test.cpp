@@ -10,9 +10,19 @@ namespace fy::db {
 namespace {
 
 TEST(Prepared, NamesAreNumberedByFirstAppearanceOutsideQuotesAndCasts) {
-  EXPECT_EQ(parameterNames("SELECT ':skip', \"a:b\", x::text FROM t WHERE a = :b AND c = :a "
-                           "AND d = :b"),
-            (std::vector<std::string>{"b", "a"}));
+  TempDir dir("fy-prepared");
+  Database db({dir.sqliteUrl(), 1});
+  auto s = db.connect();
+  *s << "CREATE TABLE t (a TEXT, b TEXT)";
+  Prepared st(*s,
+              "SELECT ':skip', 'it''s :not', \"a:b\", CAST(b AS text) FROM t WHERE a = :b OR "
+              "b = :a OR a = :b");
+  EXPECT_EQ(st.names(), (std::vector<std::string>{"b", "a"}));
+  *s << "INSERT INTO t (a, b) VALUES ('x', 'y')";
+  auto rows = st.run({std::string_view("x"), std::string_view("-")});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(str(rows[0], 0), ":skip");
+  EXPECT_EQ(str(rows[0], 1), "it's :not");
 }
 
 // A statement is prepared at its first run on a connection and kept for the next ones, which

@@ -42,14 +42,15 @@ soci::rowset<soci::row> Query::select(soci::session& sql, const std::string& col
 
 bool Query::first(soci::session& sql, const std::string& columns, Row& out) {
   const std::string text = "SELECT " + columns + " " + from_ + " LIMIT 1";
+  Prepared st(sql, text);
   std::vector<Value> values;
-  for (const auto& name : parameterNames(text)) {
+  for (const auto& name : st.names()) {
     auto b =
         std::find_if(binds_.begin(), binds_.end(), [&](const Bind& x) { return x.name == name; });
     if (b == binds_.end()) throw std::logic_error("query: nothing bound to :" + name);
     values.push_back(b->isText ? Value(std::string_view(b->s)) : Value(int64_t{b->i}));
   }
-  auto rows = Prepared(sql, text).run(values);
+  auto rows = st.run(values);
   if (rows.empty()) return false;
   out = std::move(rows.front());
   return true;
