@@ -112,6 +112,15 @@ std::unique_ptr<Prepared::Cached> prepare(soci::session& sql, const std::string&
 }
 
 std::vector<Row> runSqlite(sqlite3* db, sqlite3_stmt* st, std::span<const Value> values) {
+  // Reset on every way out: a statement left mid-way would hold its read open, and the
+  // log could not be rewound behind it.
+  struct Reset {
+    sqlite3_stmt* st;
+    ~Reset() {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+    }
+  } reset{st};
   for (size_t i = 0; i < values.size(); ++i) {
     int col = static_cast<int>(i) + 1;
     if (auto* s = std::get_if<std::string_view>(&values[i]))
@@ -136,11 +145,7 @@ std::vector<Row> runSqlite(sqlite3* db, sqlite3_stmt* st, std::span<const Value>
       r.cells.emplace_back(std::string(p, sqlite3_column_bytes(st, c)));
     }
   }
-  // Reset at once: a statement left mid-way would hold its read open.
-  std::string error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  if (!error.empty()) throw soci::soci_error(error);
+  if (rc != SQLITE_DONE) throw soci::soci_error(sqlite3_errmsg(db));
   return rows;
 }
 
