@@ -1,6 +1,5 @@
 #include "db/bulk.h"
 
-#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -39,27 +38,50 @@ std::vector<int64_t> idsByKey(const BulkInsert& in, const std::vector<Row>& retu
   return ids;
 }
 
+// SQLite: n rows of plain "?" placeholders, which SQLite numbers in order.
+std::string valuesText(const BulkInsert& in, size_t n) {
+  std::string row = "(";
+  for (size_t c = 0; c < in.columns.size(); ++c) row += c ? ", ?" : "?";
+  row += ")";
+  std::string text = "INSERT INTO " + in.table + " (" + columnList(in) + ") VALUES ";
+  for (size_t r = 0; r < n; ++r) text += (r ? ", " : "") + row;
+  return text + returning(in);
+}
+
+// PostgreSQL: each column bound as one array, so the text does not grow with the rows
+// (a 128-row VALUES list cost more to plan than to insert). The arrays are cast to the
+// columns' types, read from the catalogue.
+std::string unnestText(soci::session& sql, const BulkInsert& in) {
+  Prepared types(sql,
+                 "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                 "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped");
+  std::unordered_map<std::string, std::string> typeOf;
+  for (const auto& r : types.run({std::string_view(in.table)}))
+    typeOf.emplace(str(r, 0), str(r, 1));
+  std::string text = "INSERT INTO " + in.table + " (" + columnList(in) + ") SELECT * FROM unnest(";
+  for (size_t c = 0; c < in.columns.size(); ++c) {
+    auto t = typeOf.find(in.columns[c]);
+    if (t == typeOf.end())
+      throw std::logic_error("bulk insert: no column " + in.columns[c] + " in " + in.table);
+    text += (c ? ", CAST(:v" : "CAST(:v") + std::to_string(c) + " AS " + t->second + "[])";
+  }
+  return text + ")" + returning(in);
+}
+
+// The statement's text, built once per thread: SQLite's (n rows) runs to thousands of
+// placeholders, PostgreSQL's (n = 0) costs a catalogue read.
+const std::string& statementText(soci::session& sql, const BulkInsert& in, size_t n) {
+  static thread_local std::unordered_map<std::string, std::string> texts;
+  std::string key = in.table + "|" + columnList(in) + "|" + returning(in) + "|" + std::to_string(n);
+  if (auto it = texts.find(key); it != texts.end()) return it->second;
+  std::string text = n ? valuesText(in, n) : unnestText(sql, in);
+  return texts.emplace(std::move(key), std::move(text)).first->second;
+}
+
 // Rows go in as many at a time as the largest of 128, 64, … 1 that is left, each size one
 // kept statement. A statement of many rows keeps its cursors open from row to row: an index
 // whose keys grow (time, slot, region) takes the next key on the page it is on instead of
 // searching from its root, as it did for a statement per row.
-// The statement for n rows, built once per thread: its text runs to thousands of
-// placeholders ("?", which SQLite numbers in order).
-const std::string& sqliteText(const BulkInsert& in, size_t n) {
-  static thread_local std::unordered_map<std::string, std::string> texts;
-  std::string key = in.table + "|" + columnList(in) + "|" + returning(in) + "|" + std::to_string(n);
-  auto [it, added] = texts.try_emplace(std::move(key));
-  if (!added) return it->second;
-  std::string row = "(";
-  for (size_t c = 0; c < in.columns.size(); ++c) row += c ? ", ?" : "?";
-  row += ")";
-  std::string& text = it->second;
-  text = "INSERT INTO " + in.table + " (" + columnList(in) + ") VALUES ";
-  for (size_t r = 0; r < n; ++r) text += (r ? ", " : "") + row;
-  text += returning(in);
-  return text;
-}
-
 std::vector<int64_t> sqliteInsert(soci::session& sql, const BulkInsert& in) {
   constexpr size_t kMostRows = 128;
   std::vector<Row> returned;
@@ -70,50 +92,12 @@ std::vector<int64_t> sqliteInsert(soci::session& sql, const BulkInsert& in) {
     values.clear();
     for (size_t r = at; r < at + n; ++r)
       values.insert(values.end(), in.rows[r].begin(), in.rows[r].end());
-    auto rows = Prepared(sql, sqliteText(in, n)).run(values);
+    auto rows = Prepared(sql, statementText(sql, in, n)).run(values);
     returned.insert(returned.end(), std::make_move_iterator(rows.begin()),
                     std::make_move_iterator(rows.end()));
     at += n;
   }
   return in.skipConflicts ? idsByKey(in, returned) : std::vector<int64_t>{};
-}
-
-// The element types of the table's columns, for casting the arrays unnest() takes apart.
-std::unordered_map<std::string, std::string> pgColumnTypes(soci::session& sql,
-                                                           const std::string& table) {
-  Prepared types(sql,
-                 "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                 "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped");
-  std::unordered_map<std::string, std::string> out;
-  for (const auto& r : types.run({std::string_view(table)})) out.emplace(str(r, 0), str(r, 1));
-  return out;
-}
-
-// Each column is bound as one array, so the text does not grow with the rows: PostgreSQL
-// parses and plans it once per connection instead of once per batch (a 128-row VALUES list
-// cost more to plan than to insert).
-std::string pgText(soci::session& sql, const BulkInsert& in) {
-  // The text names the columns' types, which are read once per table.
-  static std::mutex mu;
-  static std::unordered_map<std::string, std::unordered_map<std::string, std::string>> typesOf;
-  std::unordered_map<std::string, std::string> types;
-  {
-    std::lock_guard lk(mu);
-    if (auto it = typesOf.find(in.table); it != typesOf.end()) types = it->second;
-  }
-  if (types.empty()) {
-    types = pgColumnTypes(sql, in.table);
-    std::lock_guard lk(mu);
-    typesOf[in.table] = types;
-  }
-  std::string text = "INSERT INTO " + in.table + " (" + columnList(in) + ") SELECT * FROM unnest(";
-  for (size_t c = 0; c < in.columns.size(); ++c) {
-    auto t = types.find(in.columns[c]);
-    if (t == types.end())
-      throw std::logic_error("bulk insert: no column " + in.columns[c] + " in " + in.table);
-    text += (c ? ", CAST(:v" : "CAST(:v") + std::to_string(c) + " AS " + t->second + "[])";
-  }
-  return text + ")" + returning(in);
 }
 
 // An element of a PostgreSQL array literal: quoted, with quotes and backslashes escaped.
@@ -145,7 +129,7 @@ std::string pgArray(const BulkInsert& in, size_t col) {
 
 std::vector<int64_t> pgInsert(soci::session& sql, const BulkInsert& in) {
   const size_t cols = in.columns.size();
-  Prepared st(sql, pgText(sql, in));
+  Prepared st(sql, statementText(sql, in, 0));
   std::vector<std::string> arrays;
   arrays.reserve(cols);
   for (size_t c = 0; c < cols; ++c) arrays.push_back(pgArray(in, c));
