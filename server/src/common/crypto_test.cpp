@@ -5,6 +5,9 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
+#include <vector>
 
 namespace fy::crypto {
 
@@ -32,6 +35,24 @@ TEST_F(CryptoTest, VaultRoundTripsAndHidesThePlaintext) {
   EXPECT_EQ(sealed.find("320402199001011234"), std::string::npos);
   EXPECT_NE(sealed, v.seal("320402199001011234")) << "random nonce per value";
   EXPECT_EQ(v.open(sealed), "320402199001011234");
+}
+
+// Nonces are a per-thread random prefix and a count: never the same twice in a thread, and
+// threads draw their own prefixes. A repeated nonce would let two values be XORed together.
+TEST_F(CryptoTest, VaultNoncesAreUniqueWithinAndAcrossThreads) {
+  Vault v(key(7));
+  auto nonces = [&v](int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) out.push_back(unbase64(v.seal("x")).substr(0, 24));
+    return out;
+  };
+  std::vector<std::string> here = nonces(1000), there;
+  std::thread([&] { there = nonces(1000); }).join();
+  std::set<std::string> all(here.begin(), here.end());
+  all.insert(there.begin(), there.end());
+  EXPECT_EQ(all.size(), 2000u);
+  EXPECT_NE(here.front().substr(0, 16), there.front().substr(0, 16)) << "own prefix per thread";
+  EXPECT_EQ(here.front().substr(0, 16), here.back().substr(0, 16));
 }
 
 TEST_F(CryptoTest, VaultRejectsTamperingAndForeignKeys) {

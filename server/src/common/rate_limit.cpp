@@ -20,7 +20,8 @@ int RateLimiter::take(std::string_view key) {
 int RateLimiter::take(std::string_view key, int64_t nowMs) {
   if (!enabled()) return 0;
   const double perMs = perMinute_ / 60000.0;
-  Shard& sh = shards_[std::hash<std::string_view>{}(key) % shards_.size()];
+  const uint64_t h = std::hash<std::string_view>{}(key);
+  Shard& sh = shards_[(h >> 56) % shards_.size()];
   std::lock_guard lk(sh.mu);
   // Once a second, forget the buckets that are full again: a fresh one is the same. A crowd
   // of distinct ID numbers, each seen once, is then held for one token's refill (6 s at 10 a
@@ -31,7 +32,7 @@ int RateLimiter::take(std::string_view key, int64_t nowMs) {
     });
     sh.sweptAt = nowMs;
   }
-  auto [it, fresh] = sh.buckets.try_emplace(std::string(key), Bucket{burst_, nowMs});
+  auto [it, fresh] = sh.buckets.try_emplace(h, Bucket{burst_, nowMs});
   Bucket& b = it->second;
   if (!fresh) {
     b.tokens = std::min(burst_, b.tokens + (nowMs - b.at) * perMs);

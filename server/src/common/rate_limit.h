@@ -5,7 +5,6 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -25,9 +24,11 @@ class RateLimiter {
     double tokens;
     int64_t at;
   };
+  // Buckets are keyed by a 64-bit hash of the key: no copy of the key is kept, and two keys
+  // share a bucket only if their hashes collide (about 2^-64 a pair).
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, Bucket> buckets;
+    std::unordered_map<uint64_t, Bucket> buckets;
     int64_t sweptAt = 0;
   };
   int perMinute_;

@@ -155,10 +155,10 @@ std::string personPhoneKey(AppContext& app, const std::string& phone) {
   return app.vault.blindIndex("phone:" + phone);
 }
 
-void setIdentity(Booking& b, AppContext& app, const Person& p) {
+void setIdentity(Booking& b, AppContext& app, const Person& p, std::string idHash) {
   b.idType = std::string(idnum::toString(p.docType));
   b.idEnc = app.vault.seal(p.idNumber);
-  b.idHash = personKey(app, p.idNumber);
+  b.idHash = std::move(idHash);
   // The last six characters reversed: a short code (last 4-6) becomes an indexed prefix.
   std::string tail = p.idNumber.substr(p.idNumber.size() > 6 ? p.idNumber.size() - 6 : 0);
   b.idTail = std::string(tail.rbegin(), tail.rend());

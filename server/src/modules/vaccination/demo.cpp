@@ -101,7 +101,7 @@ std::string seedDemo(soci::session& sql, AppContext& app, const Principal& rootI
         b.startsAt = b.endsAt = *rules::dayStart(b.day);
         b.vaccinatedAt = b.checkedInAt = b.startsAt + 9 * rules::kHour;
         b.name = name;
-        setIdentity(b, app, person);
+        setIdentity(b, app, person, personKey(app, person.idNumber));
         b.status = "booked";
         b.source = "history";
         b.lotNo = "202111A" + std::to_string(dose);

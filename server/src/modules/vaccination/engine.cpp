@@ -155,14 +155,15 @@ void Engine::book(BookInput in, const Actor& actor, http::Reply reply) {
   // A slot known full takes nobody: a keyed request (a retry, or the citizens' page, which keys
   // every booking) is answered from a read of its key beside the writer, which never sees it.
   // The key's booking, if any, committed before the slot was marked full, so the read finds it.
+  if (in.personKey.empty()) in.personKey = personKey(app_, in.person.idNumber);
   if (in.idemKey && board_.full(in.slotId))
-    return bookOnFull(in.slotId, storedIdemKey(*in.idemKey, personKey(app_, in.person.idNumber)),
-                      actor.requestId, std::move(reply));
+    return bookOnFull(in.slotId, storedIdemKey(*in.idemKey, in.personKey), actor.requestId,
+                      std::move(reply));
   auto p = std::make_unique<Pending>();
   Booking& b = p->b;
   b.code = newBookingCode();
   b.name = in.person.name;
-  setIdentity(b, app_, in.person);
+  setIdentity(b, app_, in.person, in.personKey);
   setPhone(b, app_, in.person.phone);
   if (!in.person.address.empty()) b.addressEnc = app_.vault.seal(in.person.address);
   b.nationality = in.person.nationality;

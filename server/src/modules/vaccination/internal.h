@@ -107,7 +107,8 @@ std::string newBookingCode();
 // Personal data on a booking as X6 wants it: sealed, blind-indexed, masked.
 std::string personKey(AppContext& app, const std::string& normalizedId);  // blind index of an ID
 std::string personPhoneKey(AppContext& app, const std::string& phone);
-void setIdentity(Booking& b, AppContext& app, const Person& p);
+// idHash: personKey(app, p.idNumber), which callers have at hand.
+void setIdentity(Booking& b, AppContext& app, const Person& p, std::string idHash);
 void setPhone(Booking& b, AppContext& app, const std::string& phone);  // "" = none
 void notifyBooking(soci::session& sql, AppContext& app, const Booking& b, const std::string& tmpl,
                    const std::map<std::string, std::string>& extra = {});
@@ -125,6 +126,7 @@ struct BookInput {
   int doseNo = 1;
   int64_t gridId = 0;
   Person person;
+  std::string personKey;  // personKey(person.idNumber), computed by the route's rate limit
   bool consent = false;
   std::string proxyName, proxyPhone, proxyId, proxyRelation;
   std::optional<std::string> idemKey;

@@ -229,7 +229,7 @@ json importFile(soci::session& sql, AppContext& app, const Principal& p, const A
     b.gridId = grid.id;
     b.regionPath = grid.path;
     b.name = name;
-    setIdentity(b, app, person);
+    setIdentity(b, app, person, hash);
     setPhone(b, app, phone);
     b.status = "booked";
     b.createdAt = b.updatedAt = now;

@@ -30,10 +30,12 @@ void limitAddress(AppContext& app, const std::string& ip) {
   if (int wait = app.perIp->take(ip)) throw Problem::tooMany(wait, "from this address");
 }
 
-void limitPerson(AppContext& app, std::string idNumber) {
+// Returns the person's key (blind index), which the booking needs too.
+std::string limitPerson(AppContext& app, std::string idNumber) {
   for (auto& ch : idNumber) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (int wait = app.perIdNumber->take(personKey(app, idNumber)))
-    throw Problem::tooMany(wait, "for this ID number");
+  std::string key = personKey(app, idNumber);
+  if (int wait = app.perIdNumber->take(key)) throw Problem::tooMany(wait, "for this ID number");
+  return key;
 }
 
 // The slotId of a booking body without parsing it all: enough to answer a sold-out slot.
@@ -245,7 +247,7 @@ void registerPublicRoutes(http::Routes& routes) {
     }
     limitAddress(app, req.ip);
     BookInput b = bookInput(http::parseObject(req.body));
-    limitPerson(app, b.person.idNumber);
+    b.personKey = limitPerson(app, b.person.idNumber);
     if (!req.idempotencyKey.empty()) b.idemKey = req.idempotencyKey;
     engine.book(std::move(b), Actor{0, "citizen", req.ip, req.requestId}, std::move(reply));
   });
