@@ -19,14 +19,20 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
+const nlohmann::json* JsonIn::field(const std::string& f) const {
+  if (!j_.is_object()) return nullptr;
+  auto it = j_.find(f);
+  return it == j_.end() || it->is_null() ? nullptr : &*it;
+}
+
 std::optional<std::string> JsonIn::optStr(const std::string& f, Text t) {
-  if (!has(f)) return std::nullopt;
-  const auto& v = j_[f];
-  if (!v.is_string()) {
+  const auto* v = field(f);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
     fail(f, "not_string", "must be a string");
     return std::nullopt;
   }
-  std::string s = trim(v.get<std::string>());
+  std::string s = trim(v->get_ref<const std::string&>());
   size_t n = utf8Length(s);
   if (n < t.min) {
     fail(f, "too_short", "must have at least " + std::to_string(t.min) + " characters");
@@ -49,14 +55,14 @@ std::string JsonIn::str(const std::string& f, Text t) {
 }
 
 std::optional<int64_t> JsonIn::optInt(const std::string& f, int64_t min, int64_t max) {
-  if (!has(f)) return std::nullopt;
-  const auto& v = j_[f];
-  if (!v.is_number_integer()) {
+  const auto* v = field(f);
+  if (!v) return std::nullopt;
+  if (!v->is_number_integer()) {
     fail(f, "not_integer", "must be a whole number");
     return std::nullopt;
   }
   int64_t x =
-      v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
+      v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX ? INT64_MAX : v->get<int64_t>();
   if (x < min || x > max) {
     fail(f, "out_of_range",
          "must be between " + std::to_string(min) + " and " + std::to_string(max));
@@ -74,12 +80,13 @@ int64_t JsonIn::integer(const std::string& f, int64_t min, int64_t max) {
 }
 
 std::optional<bool> JsonIn::optBool(const std::string& f) {
-  if (!has(f)) return std::nullopt;
-  if (!j_[f].is_boolean()) {
+  const auto* v = field(f);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) {
     fail(f, "not_boolean", "must be true or false");
     return std::nullopt;
   }
-  return j_[f].get<bool>();
+  return v->get<bool>();
 }
 
 bool JsonIn::boolean(const std::string& f) {
@@ -92,11 +99,12 @@ bool JsonIn::boolean(const std::string& f) {
 
 std::vector<int64_t> JsonIn::ids(const std::string& f, size_t maxItems) {
   std::vector<int64_t> out;
-  if (!has(f)) {
+  const auto* found = field(f);
+  if (!found) {
     fail(f, "required", "is required");
     return out;
   }
-  const auto& v = j_[f];
+  const auto& v = *found;
   if (!v.is_array()) {
     fail(f, "not_array", "must be an array of ids");
     return out;
@@ -119,11 +127,12 @@ std::vector<int64_t> JsonIn::ids(const std::string& f, size_t maxItems) {
 
 std::vector<std::string> JsonIn::strings(const std::string& f, size_t maxItems) {
   std::vector<std::string> out;
-  if (!has(f)) {
+  const auto* found = field(f);
+  if (!found) {
     fail(f, "required", "is required");
     return out;
   }
-  const auto& v = j_[f];
+  const auto& v = *found;
   if (!v.is_array()) {
     fail(f, "not_array", "must be an array of strings");
     return out;

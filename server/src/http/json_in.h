@@ -27,7 +27,7 @@ class JsonIn {
   bool boolean(const std::string& f);
   std::vector<int64_t> ids(const std::string& f, size_t maxItems = 100);
   std::vector<std::string> strings(const std::string& f, size_t maxItems = 500);
-  bool has(const std::string& f) const { return j_.contains(f) && !j_[f].is_null(); }
+  bool has(const std::string& f) const { return field(f) != nullptr; }
 
   void fail(const std::string& f, const std::string& code, const std::string& msg) {
     errors_.push_back({f, code, msg});
@@ -36,6 +36,7 @@ class JsonIn {
   void done();  // throws a 422 Problem listing every collected error
 
  private:
+  const nlohmann::json* field(const std::string& f) const;  // null when absent or null
   const nlohmann::json& j_;
   std::vector<FieldError> errors_;
 };
