@@ -9,7 +9,7 @@ import { DB_KIND, startServer } from './lib/harness.mjs';
 import { PUB, VAX, bookingBody, createSlot, getSlot, vaxWorld } from './lib/vax.mjs';
 
 // Each booking dirties several pages (its row, indexes, SMS and audit rows): 8,000 of them
-// write many times the 16,384 frames after which the writer rewinds the log (7 rewinds seen).
+// write many times the 64 MB of log after which the writer rewinds it (5 rewinds seen).
 const BOOKINGS = 8000;
 const CONCURRENCY = 48;
 

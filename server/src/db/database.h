@@ -134,6 +134,7 @@ class Database {
 
   std::atomic<int64_t> readersBusy_{0}, batches_{0}, writes_{0};
   std::atomic<int> walFrames_{0}, walCopied_{0};  // as of the checkpointer's last pass
+  int pageBytes_ = 0;                             // SQLite's page size, read by the writer
   std::atomic<int64_t> walRewinds_{0}, logSyncs_{0};
 };
 

@@ -10,8 +10,8 @@
 // the database's end. The default cache (pcache1) skips that work only while no page number
 // above the end has been seen since the last time; otherwise it walks its whole hash table.
 // A b-tree page split that reorders the new pages (balance_nonroot) swaps page numbers
-// through a temporary one: the lock-byte page, number 262,145 with 4 KiB pages. So in a
-// flash crowd, where the person index splits in almost every batch, each commit walked every
+// through a temporary one: the lock-byte page at 1 GiB (number 524,289 with 2 KiB pages). So
+// in a flash crowd, where the person index splits in almost every batch, each commit walked every
 // page in the cache: 0.3 ms per commit at 13,000 cached pages, a tenth of the writer's time,
 // and more as the cache fills.
 //
