@@ -64,7 +64,7 @@ int serve(const Options& o) {
   AppContext app = makeContext(o);
   if (app.testMode)
     spdlog::warn("TEST MODE: captcha bypass and clock shifting are on. Never use in production.");
-  db::Database db({dbUrl(o), o.readers, 512, o.writers});
+  db::Database db({dbUrl(o), o.readers, 512, o.writers, o.walRewindMb});
   prepareSchema(db);
   db.start();
   vax::Engine bookings(db, app, dbUrl(o));

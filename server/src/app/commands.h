@@ -10,7 +10,8 @@ struct Options {
   std::string webDir;
   size_t ioThreads = 2;
   int readers = 2;
-  int writers = 2;  // PostgreSQL only
+  int writers = 2;        // PostgreSQL only
+  int walRewindMb = 256;  // SQLite only
   bool trustProxy = false;
   bool testMode = false;
   bool noSmsDispatch = false;

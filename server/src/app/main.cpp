@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
                    "PostgreSQL: write connections; bookings are written on all of them at once")
       ->check(CLI::Range(1, 16))
       ->envname("FANGYI_DB_WRITERS");
+  serve
+      ->add_option("--wal-rewind-mb", opt.walRewindMb,
+                   "SQLite: megabytes of log after which the writer starts it again from the top")
+      ->check(CLI::Range(1, 4096))
+      ->envname("FANGYI_WAL_REWIND_MB");
   serve->add_flag("--trust-proxy", opt.trustProxy, "client address from X-Forwarded-For");
   serve->add_flag("--test-mode", opt.testMode,
                   "TESTS ONLY: captcha answer 'test' accepted, clock can be shifted");

@@ -481,11 +481,11 @@ void Database::checkpointLoop() {
 // last PASSIVE pass left, then a sync of the database file), and its next commit overwrites
 // the log's first frames, which are still in the page cache.
 void Database::rewindWal(soci::session& sql) {
-  constexpr int64_t kRewindBytes = 64 << 20;
   constexpr int kMaxLeft = 2048;  // frames the writer may have to copy itself
   if (!pageBytes_) sql << "PRAGMA page_size", soci::into(pageBytes_);
   const int frames = walFrames_.load(), copied = walCopied_.load();
-  if (frames * int64_t{pageBytes_} < kRewindBytes || frames - copied > kMaxLeft) return;
+  const int64_t rewindBytes = int64_t{cfg_.logRewindMb} << 20;
+  if (frames * int64_t{pageBytes_} < rewindBytes || frames - copied > kMaxLeft) return;
   // RESTART waits for readers still on an older snapshot (an export may read for seconds);
   // with no busy timeout it copies what it can and returns instead, and the log is rewound
   // at a later attempt.

@@ -31,6 +31,10 @@ struct Config {
   // PostgreSQL: writer connections. Writer 0 runs every job; the others run only parallel
   // jobs (writeParallel), whose code is safe beside another node's. SQLite has one writer.
   int writers = 2;
+  // SQLite: the writer rewinds the log once it holds this many megabytes (rewindWal). Each
+  // rewind holds every booking behind one sync of the database file, so a longer log means
+  // fewer such waits, and a longer replay after a crash.
+  int logRewindMb = 256;
 };
 
 struct Stats {
