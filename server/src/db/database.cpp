@@ -445,6 +445,9 @@ void Database::checkpointLoop() {
   constexpr auto kFlushEvery = std::chrono::milliseconds(50);
   Session sql;
   int dbFd = deferSync_ ? ::open(cfg_.url.substr(7).c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  if (deferSync_ && dbFd < 0)
+    spdlog::warn("database file not opened for early syncs ({}): rewinds will sync it all",
+                 std::strerror(errno));
   auto flushedAt = std::chrono::steady_clock::now();
   int lastDone = 0;
   while (!stopping_.load()) {
