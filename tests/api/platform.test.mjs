@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { DB_KIND, PG_BASE, expectProblem, randomPhone, startServer, uniq } from './lib/harness.mjs';
+import { BIN, DB_KIND, PG_BASE, expectProblem, randomPhone, startServer, uniq } from './lib/harness.mjs';
 
 const run = promisify(execFile);
 const DEMO_PHONES = ['13800000001', '13800000002', '13800000011', '13800000012'];
@@ -250,6 +251,29 @@ test('without --test-mode the captcha answer "test", the clock route and the job
     assert.ok(!prod.log().includes('TEST MODE'));
   } finally {
     assert.equal(await prod.stop(), 0);
+  }
+});
+
+// Each I/O thread listens on the port itself (SO_REUSEPORT): a second process could then share
+// the port and take half its connections without a word. It must be refused instead.
+test('a second server on a port in use exits saying so; the first keeps answering', async () => {
+  const port = new URL(server.url).port;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fangyi-port-'));
+  const outcome = (args) =>
+    run(BIN, args, { timeout: 20000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e) => e,
+    );
+  try {
+    const second = await outcome(['serve', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--no-jobs']);
+    assert.notEqual(second.code, 0, 'the second server must not start');
+    assert.match(second.stderr, /Address already in use/);
+    for (let i = 0; i < 8; i++) assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    const bad = await outcome(['serve', '--data-dir', dir, '--io-threads', '0']);
+    assert.equal(bad.code, 105);
+    assert.match(bad.stderr, /--io-threads: Value 0 not in range 1 to 64/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

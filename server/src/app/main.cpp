@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
   common(serve);
   serve->add_option("--listen", opt.listen, "HOST:PORT")->envname("FANGYI_LISTEN");
   serve->add_option("--web-dir", opt.webDir, "built web app (web/dist)")->envname("FANGYI_WEB_DIR");
-  serve->add_option("--io-threads", opt.ioThreads, "HTTP I/O threads");
+  serve
+      ->add_option("--io-threads", opt.ioThreads,
+                   "HTTP I/O threads, each with its own listening socket on the port")
+      ->check(CLI::Range(1, 64));
   serve->add_option("--db-readers", opt.readers, "read connections");
   serve
       ->add_option("--db-writers", opt.writers,
