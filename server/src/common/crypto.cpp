@@ -68,7 +68,7 @@ std::string randomDigits(int n) {
   return s;
 }
 
-static std::string hex(const unsigned char* p, size_t n) {
+static std::string secretHex(const unsigned char* p, size_t n) {
   std::string out(n * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), p, n);
   out.pop_back();
@@ -79,12 +79,42 @@ std::string tokenHash(std::string_view token) {
   unsigned char h[32];
   crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(token.data()),
                      token.size(), nullptr, 0);
-  return hex(h, sizeof h);
+  return secretHex(h, sizeof h);
 }
 
 std::string base64(std::string_view bin) {
-  return b64(reinterpret_cast<const unsigned char*>(bin.data()), bin.size(),
-             sodium_base64_VARIANT_ORIGINAL);
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = reinterpret_cast<const unsigned char*>(bin.data());
+  const size_t n = bin.size();
+  std::string out((n + 2) / 3 * 4, '=');
+  char* o = out.data();
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3, o += 4) {
+    const uint32_t v = uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2];
+    o[0] = kDigits[v >> 18];
+    o[1] = kDigits[v >> 12 & 63];
+    o[2] = kDigits[v >> 6 & 63];
+    o[3] = kDigits[v & 63];
+  }
+  if (i < n) {
+    const uint32_t v = uint32_t{p[i]} << 16 | (i + 1 < n ? uint32_t{p[i + 1]} << 8 : 0);
+    o[0] = kDigits[v >> 18];
+    o[1] = kDigits[v >> 12 & 63];
+    if (i + 1 < n) o[2] = kDigits[v >> 6 & 63];
+  }
+  return out;
+}
+
+std::string hex(std::string_view bin) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bin.size() * 2, '0');
+  for (size_t i = 0; i < bin.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bin[i]);
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 15];
+  }
+  return out;
 }
 
 std::string unbase64(std::string_view s) {
@@ -129,7 +159,7 @@ std::string Vault::seal(std::string_view plain) const {
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       out.data() + nb, &clen, reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
       nullptr, 0, nullptr, out.data(), enc_.data());
-  return b64(out.data(), nb + clen, sodium_base64_VARIANT_ORIGINAL);
+  return base64({reinterpret_cast<const char*>(out.data()), nb + clen});
 }
 
 std::string Vault::open(std::string_view sealed) const {
@@ -152,7 +182,7 @@ std::string Vault::blindIndex(std::string_view normalized) const {
   unsigned char h[32];
   crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(normalized.data()),
                      normalized.size(), idx_.data(), idx_.size());
-  return hex(h, sizeof h);
+  return hex({reinterpret_cast<const char*>(h), sizeof h});
 }
 
 Key loadOrCreateMasterKey(const std::string& dataDir) {

@@ -16,7 +16,10 @@ uint64_t randomU64();
 std::string randomDigits(int n);                // for SMS codes
 std::string tokenHash(std::string_view token);  // BLAKE2b-256 hex, for tokens stored at rest
 
-std::string base64(std::string_view bin);
+// Table encoders for public bytes (ciphertext, blind indexes), several times faster than
+// libsodium's, which run in constant time as secrets need. Secrets use libsodium's.
+std::string base64(std::string_view bin);    // standard alphabet, padded
+std::string hex(std::string_view bin);       // lower case
 std::string unbase64(std::string_view b64);  // throws std::runtime_error on bad input
 
 using Key = std::array<unsigned char, 32>;

@@ -1,6 +1,7 @@
 #include "common/crypto.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <array>
 #include <filesystem>
@@ -71,6 +72,26 @@ TEST_F(CryptoTest, BlindIndexIsDeterministicAndKeyed) {
   EXPECT_NE(v.blindIndex("13812345678"), v.blindIndex("13812345679"));
   EXPECT_NE(v.blindIndex("13812345678"), w.blindIndex("13812345678"));
   EXPECT_EQ(v.blindIndex("x").size(), 64u);
+}
+
+// The table encoders must write exactly what libsodium's would: sealed values and blind
+// indexes written before them are still read and matched.
+TEST_F(CryptoTest, TableEncodersMatchLibsodium) {
+  std::string bin;
+  for (size_t n = 0; n <= 100; ++n) {
+    bin.resize(n);
+    randombytes_buf(bin.data(), n);
+    const auto* p = reinterpret_cast<const unsigned char*>(bin.data());
+    std::string b64(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), p, n, sodium_base64_VARIANT_ORIGINAL);
+    b64.pop_back();
+    EXPECT_EQ(base64(bin), b64) << "length " << n;
+    EXPECT_EQ(unbase64(base64(bin)), bin) << "length " << n;
+    std::string hx(2 * n + 1, '\0');
+    sodium_bin2hex(hx.data(), hx.size(), p, n);
+    hx.pop_back();
+    EXPECT_EQ(hex(bin), hx) << "length " << n;
+  }
 }
 
 TEST_F(CryptoTest, TokensAreRandomAndUrlSafe) {
