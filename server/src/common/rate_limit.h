@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace fy {
 
@@ -20,17 +20,25 @@ class RateLimiter {
   size_t keys() const;  // buckets held: those not yet refilled, plus at most a second's worth
 
  private:
-  struct Bucket {
-    double tokens;
-    int64_t at;
-  };
   // Buckets are keyed by a 64-bit hash of the key: no copy of the key is kept, and two keys
-  // share a bucket only if their hashes collide (about 2^-64 a pair).
+  // share a bucket only if their hashes collide (about 2^-64 a pair). Hash 0 marks a free slot.
+  struct Bucket {
+    uint64_t key = 0;
+    double tokens = 0;
+    int64_t at = 0;
+  };
+  // An open-addressing table (linear probing, at most half full), rebuilt without the full
+  // buckets at each sweep: a crowd of new ID numbers makes one fresh bucket per request, and a
+  // node-based map spent most of a take allocating, dividing and missing the cache.
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<uint64_t, Bucket> buckets;
+    std::vector<Bucket> slots = std::vector<Bucket>(16);
+    size_t used = 0;
     int64_t sweptAt = 0;
   };
+  bool full(const Bucket& b, int64_t nowMs) const;
+  void rebuild(Shard& sh, int64_t nowMs, size_t minSlots) const;
+  static Bucket* find(Shard& sh, uint64_t key);  // its bucket, else the free slot for it
   int perMinute_;
   double burst_;
   std::array<Shard, 16> shards_;

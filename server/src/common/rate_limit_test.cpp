@@ -39,6 +39,18 @@ TEST(RateLimiter, ForgetsBucketsOnceTheyAreFullAgain) {
   EXPECT_EQ(r.take("busy", 6100), 6) << "and is still short: its bucket was kept";
 }
 
+// The table grows as a crowd of new keys arrives within a second; every bucket keeps its own
+// count through the growth.
+TEST(RateLimiter, KeepsEveryBucketAsTheTableGrows) {
+  RateLimiter r(10, 2);
+  for (int i = 0; i < 50000; ++i) ASSERT_EQ(r.take("id-" + std::to_string(i), 10), 0);
+  EXPECT_EQ(r.keys(), 50000u);
+  for (int i = 0; i < 50000; i += 7) ASSERT_EQ(r.take("id-" + std::to_string(i), 20), 0);
+  for (int i = 0; i < 50000; i += 7) ASSERT_GT(r.take("id-" + std::to_string(i), 30), 0) << i;
+  EXPECT_EQ(r.take("id-1", 30), 0) << "a key taken once still has its second token";
+  EXPECT_EQ(r.keys(), 50000u);
+}
+
 TEST(RateLimiter, ZeroMeansNoLimit) {
   RateLimiter r(0, 1);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(r.take("a", 0), 0);
