@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   serve
       ->add_option("--io-threads", opt.ioThreads,
                    "HTTP I/O threads, each with its own listening socket on the port")
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(1, 64))
+      ->envname("FANGYI_IO_THREADS");
   serve->add_option("--db-readers", opt.readers, "read connections");
   serve
       ->add_option("--db-writers", opt.writers,
