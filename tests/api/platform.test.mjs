@@ -268,6 +268,10 @@ test('a second server on a port in use exits saying so; the first keeps answerin
     const second = await outcome(['serve', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--no-jobs']);
     assert.notEqual(second.code, 0, 'the second server must not start');
     assert.match(second.stderr, /Address already in use/);
+    // "localhost" is read as RESTinio reads it, so the probe meets the same socket.
+    const byName = await outcome(['serve', '--data-dir', dir, '--listen', `localhost:${port}`, '--no-jobs']);
+    assert.notEqual(byName.code, 0, 'the second server must not start by name either');
+    assert.match(byName.stderr, /Address already in use/);
     for (let i = 0; i < 8; i++) assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
     const bad = await outcome(['serve', '--data-dir', dir, '--io-threads', '0']);
     assert.equal(bad.code, 105);

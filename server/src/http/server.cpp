@@ -416,12 +416,20 @@ Server::Server(ServerConfig cfg, AppContext& app, db::Database& db, Routes& rout
 Server::~Server() { stop(); }
 
 namespace {
+// The host as RESTinio's acceptor reads it, which knows two names; read once here, so that the
+// probe below and the listeners bind the same address.
+restinio::asio_ns::ip::address listenAddress(const std::string& host) {
+  if (host == "localhost") return restinio::asio_ns::ip::make_address("127.0.0.1");
+  if (host == "ip6-localhost") return restinio::asio_ns::ip::make_address("::1");
+  return restinio::asio_ns::ip::make_address(host);
+}
+
 // The listening sockets share the port (SO_REUSEPORT) and the kernel spreads connections over
 // them. A port already taken must still be refused, as it would be without the option.
-void ensurePortFree(const std::string& host, uint16_t port) {
+void ensurePortFree(const restinio::asio_ns::ip::address& address, uint16_t port) {
   restinio::asio_ns::io_context ctx;
   restinio::asio_ns::ip::tcp::acceptor probe(ctx);
-  restinio::asio_ns::ip::tcp::endpoint ep(restinio::asio_ns::ip::make_address(host), port);
+  restinio::asio_ns::ip::tcp::endpoint ep(address, port);
   probe.open(ep.protocol());
   probe.set_option(restinio::asio_ns::socket_base::reuse_address(true));
   probe.bind(ep);  // throws "Address already in use"
@@ -435,11 +443,12 @@ void Server::start() {
   const auto& cfg = impl_->cfg;
   // An ephemeral port (0) would give each listener a port of its own: one listener then.
   const size_t listeners = cfg.port == 0 ? 1 : std::max<size_t>(1, cfg.ioThreads);
-  if (listeners > 1) ensurePortFree(cfg.host, cfg.port);
+  const auto address = listenAddress(cfg.host);
+  if (listeners > 1) ensurePortFree(address, cfg.port);
   for (size_t i = 0; i < listeners; ++i) {
     auto settings =
         restinio::server_settings_t<traits_t>{}
-            .address(cfg.host)
+            .address(address)
             .port(cfg.port)
             .request_handler([impl = impl_.get()](restinio::request_handle_t req) {
               return impl->dispatch(std::move(req));
